@@ -1,0 +1,310 @@
+//! The platform's HTTP conventions: the envelope, FastAPI-shaped 422 bodies, the auth
+//! headers and idempotency-key replay.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::server::AppState;
+use crate::store::{Fail, StoredResponse};
+
+/// Largest request body read, in bytes.
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Longest wait for a concurrent request with the same idempotency key to finish.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(30);
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A success envelope around `data`.
+pub(crate) fn ok(data: impl Serialize) -> Response {
+    let body = json!({"code": 0, "message": "success", "data": data, "timestamp": now()});
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body =
+            json!({"code": self.code, "message": self.message, "data": null, "timestamp": now()});
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// A handler's result: data in a success envelope, or an error response.
+pub(crate) type Reply = Result<Response, Response>;
+
+impl From<Fail> for Response {
+    fn from(fail: Fail) -> Self {
+        fail.into_response()
+    }
+}
+
+impl From<Invalid> for Response {
+    fn from(invalid: Invalid) -> Self {
+        invalid.into_response()
+    }
+}
+
+/// A FastAPI validation error: HTTP 422 with `{"detail": [...]}`, not enveloped.
+#[derive(Debug)]
+pub(crate) struct Invalid(Vec<Value>);
+
+impl Invalid {
+    pub(crate) fn one(loc: Vec<Value>, kind: &str, msg: impl Into<String>) -> Self {
+        Self(vec![
+            json!({"type": kind, "loc": loc, "msg": msg.into(), "input": null}),
+        ])
+    }
+}
+
+impl IntoResponse for Invalid {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"detail": self.0})),
+        )
+            .into_response()
+    }
+}
+
+/// Turns a serde error at `path` into one FastAPI `detail` entry under `root`.
+fn detail(root: &str, path: &serde_path_to_error::Path, error: &str) -> Invalid {
+    let mut loc = vec![json!(root)];
+    for segment in path.iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => loc.push(json!(index)),
+            serde_path_to_error::Segment::Map { key } => loc.push(json!(key)),
+            serde_path_to_error::Segment::Enum { variant } => loc.push(json!(variant)),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    if let Some(field) = error
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        loc.push(json!(field));
+        return Invalid::one(loc, "missing", "Field required");
+    }
+    let kind = if error.contains("UUID") || error.contains("uuid") {
+        "uuid_parsing"
+    } else {
+        "value_error"
+    };
+    Invalid::one(loc, kind, error)
+}
+
+/// A JSON body, rejected FastAPI-style when it does not match `T`.
+pub(crate) struct Body422<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body422<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(Fail::new(
+                413,
+                1001,
+                format!("request body over {MAX_BODY_BYTES} bytes"),
+            )
+            .into_response());
+        }
+        let text = if bytes.is_empty() {
+            b"null".as_slice()
+        } else {
+            &bytes
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(text);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(value) => Ok(Self(value)),
+            Err(error) if error.inner().is_syntax() || error.inner().is_eof() => {
+                let position = json!(error.inner().column());
+                Err(Invalid::one(
+                    vec![json!("body"), position],
+                    "json_invalid",
+                    "JSON decode error",
+                )
+                .into_response())
+            }
+            Err(error) if bytes.is_empty() => {
+                let _ = error;
+                Err(Invalid::one(vec![json!("body")], "missing", "Field required").into_response())
+            }
+            Err(error) => {
+                Err(detail("body", error.path(), &error.inner().to_string()).into_response())
+            }
+        }
+    }
+}
+
+/// Query parameters, rejected FastAPI-style when they do not match `T`.
+pub(crate) struct Query422<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query422<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Self)
+            .map_err(|error| {
+                detail("query", error.path(), &error.inner().to_string()).into_response()
+            })
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// Parses a path segment as a UUID, FastAPI-style.
+pub(crate) fn path_uuid(name: &str, value: &str) -> Result<Uuid, Invalid> {
+    Uuid::parse_str(value).map_err(|e| {
+        Invalid::one(
+            vec![json!("path"), json!(name)],
+            "uuid_parsing",
+            format!("Input should be a valid UUID, {e}"),
+        )
+    })
+}
+
+/// The authenticated caller, from `X-Api-Key` and `X-Platform-User-Id`.
+pub(crate) struct Caller(pub(crate) Uuid);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Fail;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (key, user) = credentials(&parts.headers, parts.uri.query());
+        state
+            .with(|store| store.authenticate(key.as_deref(), user.as_deref()))
+            .map(Caller)
+    }
+}
+
+/// The API key and user id of a request: from the headers, or from the `api_key` and
+/// `user_id` query parameters that the MCP endpoint also accepts.
+pub(crate) fn credentials(
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let from_query = |name: &str| {
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let key = header("x-api-key").or_else(|| from_query("api_key"));
+    let user = header("x-platform-user-id").or_else(|| from_query("user_id"));
+    (key, user)
+}
+
+/// Replays the first response stored for (user, `Idempotency-Key`) on POST, PUT, PATCH
+/// and DELETE, whatever the new body. A second request that arrives while the first is
+/// still running waits for it and gets its response, so concurrent retries cannot
+/// charge twice. 5xx and 429 responses are not stored, since they did nothing.
+pub(crate) async fn idempotency(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mutating = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (api_key, user) = credentials(request.headers(), request.uri().query());
+    let caller = state
+        .with(|store| store.authenticate(api_key.as_deref(), user.as_deref()))
+        .ok();
+    let (Some(key), Some(caller), true) = (key, caller, mutating) else {
+        return next.run(request).await;
+    };
+    let slot = (caller, key);
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
+    loop {
+        let claimed = state.with(|store| match store.idempotency.get(&slot) {
+            Some(stored) if stored.status == 0 => None,
+            Some(stored) => Some(Err(stored.clone())),
+            None => {
+                store.idempotency.insert(
+                    slot.clone(),
+                    StoredResponse {
+                        status: 0,
+                        body: Bytes::new(),
+                    },
+                );
+                Some(Ok(()))
+            }
+        });
+        match claimed {
+            Some(Ok(())) => break,
+            Some(Err(stored)) => return replay(stored),
+            None if tokio::time::Instant::now() >= deadline => {
+                return Fail::new(
+                    409,
+                    4091,
+                    "a request with this Idempotency-Key is still in progress; retry later",
+                )
+                .into_response();
+            }
+            None => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let status = parts.status.as_u16();
+    state.with(|store| {
+        if status >= 500 || status == 429 {
+            store.idempotency.remove(&slot);
+        } else {
+            store.idempotency.insert(
+                slot,
+                StoredResponse {
+                    status,
+                    body: bytes.clone(),
+                },
+            );
+        }
+    });
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

@@ -1,0 +1,87 @@
+//! `page`/`page_size` query parameters and the `PagedData` shape.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::http::Invalid;
+
+/// The paging parameters as sent; validated by [`PageQuery::validate`].
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    #[serde(default, deserialize_with = "number")]
+    page: Option<i64>,
+    #[serde(default, deserialize_with = "number")]
+    page_size: Option<i64>,
+}
+
+/// Query values arrive as strings; FastAPI reads them as integers.
+fn number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    text.map(|t| {
+        t.trim().parse::<i64>().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "Input should be a valid integer, unable to parse string as an integer: {t:?}"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// Valid paging: `page` from 1, `page_size` from 1 to 100.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Page {
+    pub(crate) page: usize,
+    pub(crate) size: usize,
+}
+
+impl PageQuery {
+    pub(crate) fn validate(&self) -> Result<Page, Invalid> {
+        let page = self.page.unwrap_or(1);
+        let size = self.page_size.unwrap_or(20);
+        if page < 1 {
+            return Err(Invalid::one(
+                vec![json!("query"), json!("page")],
+                "greater_than_equal",
+                "Input should be greater than or equal to 1",
+            ));
+        }
+        if !(1..=100).contains(&size) {
+            let kind = if size < 1 {
+                "greater_than_equal"
+            } else {
+                "less_than_equal"
+            };
+            let message = if size < 1 {
+                "Input should be greater than or equal to 1"
+            } else {
+                "Input should be less than or equal to 100"
+            };
+            return Err(Invalid::one(
+                vec![json!("query"), json!("page_size")],
+                kind,
+                message,
+            ));
+        }
+        Ok(Page {
+            page: page as usize,
+            size: size as usize,
+        })
+    }
+}
+
+impl Page {
+    /// One page of `items` as `PagedData`.
+    pub(crate) fn slice<T: Serialize>(&self, items: Vec<T>) -> serde_json::Value {
+        let total = items.len();
+        let start = (self.page - 1).saturating_mul(self.size).min(total);
+        let end = start.saturating_add(self.size).min(total);
+        let page: Vec<&T> = items[start..end].iter().collect();
+        json!({
+            "items": page,
+            "total": total,
+            "page": self.page,
+            "page_size": self.size,
+            "has_more": end < total,
+        })
+    }
+}

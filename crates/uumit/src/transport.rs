@@ -1,0 +1,544 @@
+//! The facade's [`Transport`](uumit_api::Transport): every request the generated client
+//! builds passes through here once per logical call. It adds credentials and the
+//! idempotency key, follows redirects, retries, reads the whole body, classifies the
+//! response, and logs one DEBUG event per HTTP exchange.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+
+use crate::call::{CALL, CallState};
+use crate::config::{Config, is_loopback};
+use crate::error::{Error, ErrorKind, ValidationDetail};
+use crate::retry;
+
+const API_KEY_HEADER: &str = "x-api-key";
+const USER_ID_HEADER: &str = "x-platform-user-id";
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Headers that identify the caller; they never go to another origin.
+const CREDENTIAL_HEADERS: &[&str] = &[API_KEY_HEADER, USER_ID_HEADER, "authorization", "cookie"];
+
+pub(crate) struct FacadeTransport {
+    config: Arc<Config>,
+}
+
+impl FacadeTransport {
+    pub(crate) fn new(config: Arc<Config>) -> Self {
+        Self { config }
+    }
+}
+
+impl uumit_api::Transport for FacadeTransport {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> uumit_api::TransportFuture<'a> {
+        let state = CALL
+            .try_with(Arc::clone)
+            .unwrap_or_else(|_| Arc::new(CallState::default()));
+        Box::pin(async move {
+            let exchange = Exchange {
+                config: &self.config,
+                client,
+                operation,
+                state: &state,
+            };
+            exchange.run(request).await
+        })
+    }
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Response {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    Failed(Error, Option<reqwest::Error>),
+}
+
+struct Exchange<'a> {
+    config: &'a Config,
+    client: &'a reqwest::Client,
+    operation: &'static str,
+    state: &'a CallState,
+}
+
+impl Exchange<'_> {
+    async fn run(&self, mut request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+        self.add_credentials(&mut request);
+        let key = self.add_idempotency_key(&mut request);
+        self.state.record_key(key.clone());
+        let policy = self.state.retry_policy(&self.config.retry);
+        if let Some(timeout) = self.state.timeout() {
+            *request.timeout_mut() = Some(timeout);
+        }
+        let can_retry = key.is_some() || !is_mutating(request.method());
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(&request, attempt).await;
+            let error = match outcome {
+                Attempt::Response {
+                    status,
+                    headers,
+                    body,
+                } => match classify(status, &headers, &body) {
+                    None => {
+                        self.state
+                            .record_success(status, request_id(&headers), attempt);
+                        return Ok(synthesize(status, headers, body));
+                    }
+                    Some(error) => (error, Some((status, headers, body))),
+                },
+                Attempt::Failed(error, cause) => {
+                    let error = match cause {
+                        Some(cause) => error.with_source(cause),
+                        None => error,
+                    };
+                    (error, None)
+                }
+            };
+            let (error, response) = error;
+            let delay = retry::delay(&policy, attempt, error.retry_after());
+            let retry = error.is_retryable() && can_retry && attempt <= policy.max_retries;
+            match delay {
+                Some(delay) if retry => {
+                    tracing::debug!(operation = self.operation, attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                _ => {
+                    self.state.record_error(self.finish(error, attempt, &key));
+                    let (status, headers, body) = response.unwrap_or((
+                        StatusCode::BAD_GATEWAY,
+                        HeaderMap::new(),
+                        Bytes::new(),
+                    ));
+                    return Ok(synthesize(status, headers, body));
+                }
+            }
+        }
+    }
+
+    fn finish(&self, error: Error, attempts: u32, key: &Option<String>) -> Error {
+        error
+            .with_operation(self.operation)
+            .with_attempts(attempts)
+            .with_idempotency_key(key.clone())
+    }
+
+    fn add_credentials(&self, request: &mut reqwest::Request) {
+        let Some(credentials) = &self.config.credentials else {
+            return;
+        };
+        let headers = request.headers_mut();
+        if let Ok(mut key) = HeaderValue::from_str(credentials.api_key.expose()) {
+            key.set_sensitive(true);
+            headers.insert(API_KEY_HEADER, key);
+        }
+        if let Ok(mut user) = HeaderValue::from_str(&credentials.user_id) {
+            user.set_sensitive(true);
+            headers.insert(USER_ID_HEADER, user);
+        }
+    }
+
+    /// Picks the call's idempotency key for a mutating request and puts it in the header
+    /// and, for operations whose body has the field, in the body's `idempotency_key`.
+    /// A key from the call options wins, then one already in the header, then one in the
+    /// body; otherwise a new UUID is made.
+    fn add_idempotency_key(&self, request: &mut reqwest::Request) -> Option<String> {
+        if !is_mutating(request.method()) {
+            return None;
+        }
+        let meta = uumit_api::OperationMeta::find(self.operation);
+        let body_field = meta.is_some_and(|m| m.body_idempotency_key);
+        let mut body = body_field.then(|| json_body(request)).flatten();
+        let from_header = request
+            .headers()
+            .get(IDEMPOTENCY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let from_body = body
+            .as_ref()
+            .and_then(|b| b.get("idempotency_key"))
+            .and_then(|k| k.as_str())
+            .map(str::to_owned);
+        let key = self
+            .state
+            .requested_key()
+            .or(from_header)
+            .or(from_body)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if let Ok(value) = HeaderValue::from_str(&key) {
+            request.headers_mut().insert(IDEMPOTENCY_HEADER, value);
+        }
+        if let Some(serde_json::Value::Object(fields)) = body.as_mut() {
+            fields.insert(
+                "idempotency_key".into(),
+                serde_json::Value::String(key.clone()),
+            );
+            if let Ok(bytes) = serde_json::to_vec(&fields) {
+                *request.body_mut() = Some(bytes.into());
+            }
+        }
+        Some(key)
+    }
+
+    async fn attempt(&self, request: &reqwest::Request, attempt: u32) -> Attempt {
+        let started = Instant::now();
+        let Some(mut current) = request.try_clone() else {
+            return Attempt::Failed(
+                Error::new(
+                    ErrorKind::InvalidRequest,
+                    "the request body is a stream and cannot be sent through the retrying transport",
+                ),
+                None,
+            );
+        };
+        let mut hops = 0;
+        loop {
+            let method = current.method().clone();
+            let path = current.url().path().to_owned();
+            let redirect_source = current.try_clone();
+            let response = match self.client.execute(current).await {
+                Ok(response) => response,
+                Err(error) => {
+                    return self.transport_failure(error, &method, &path, attempt, started);
+                }
+            };
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                hops += 1;
+                match self.follow(redirect_source, &response, hops) {
+                    Ok(next) => {
+                        current = next;
+                        continue;
+                    }
+                    Err(error) => return Attempt::Failed(error.with_status(status), None),
+                }
+            }
+            let headers = response.headers().clone();
+            let body = match read_body(response, self.config.max_response_bytes).await {
+                Ok(body) => body,
+                Err(failure) => return failure,
+            };
+            tracing::debug!(
+                operation = self.operation,
+                method = %method,
+                path = %path,
+                status = status.as_u16(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                attempt,
+                request_id = request_id(&headers).as_deref().unwrap_or(""),
+                "http exchange"
+            );
+            tracing::trace!(operation = self.operation, body = %String::from_utf8_lossy(&body[..body.len().min(1024)]), "response body");
+            return Attempt::Response {
+                status,
+                headers,
+                body,
+            };
+        }
+    }
+
+    fn transport_failure(
+        &self,
+        error: reqwest::Error,
+        method: &Method,
+        path: &str,
+        attempt: u32,
+        started: Instant,
+    ) -> Attempt {
+        tracing::debug!(operation = self.operation, method = %method, path, attempt, duration_ms = started.elapsed().as_millis() as u64, error = %error, "http exchange failed");
+        let (kind, text) = if error.is_timeout() {
+            (ErrorKind::Timeout, "timed out waiting for the server")
+        } else if error.is_connect() {
+            (ErrorKind::Transport, "could not connect to the server")
+        } else {
+            (
+                ErrorKind::Transport,
+                "the connection failed before a complete response arrived",
+            )
+        };
+        let facade = Error::new(
+            kind,
+            format!(
+                "{text} at {}",
+                self.config.base_url.origin().ascii_serialization()
+            ),
+        );
+        Attempt::Failed(facade, Some(error))
+    }
+
+    /// Builds the request a redirect asks for. Same-origin 307 and 308 keep method and
+    /// body; 301, 302 and 303 are followed only for GET and HEAD. A different origin
+    /// gets no credential headers.
+    fn follow(
+        &self,
+        source: Option<reqwest::Request>,
+        response: &reqwest::Response,
+        hops: usize,
+    ) -> Result<reqwest::Request, Error> {
+        let status = response.status();
+        if hops > self.config.max_redirects {
+            return Err(Error::new(
+                ErrorKind::Redirect,
+                format!("stopped after {} redirects", self.config.max_redirects),
+            ));
+        }
+        let mut request = source.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Redirect,
+                "cannot repeat a streamed body for a redirect",
+            )
+        })?;
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Redirect,
+                    format!(
+                        "HTTP {} redirect without a Location header",
+                        status.as_u16()
+                    ),
+                )
+            })?;
+        let target = request.url().join(location).map_err(|e| {
+            Error::new(
+                ErrorKind::Redirect,
+                format!("invalid redirect Location {location:?}: {e}"),
+            )
+        })?;
+        let keeps_method = matches!(
+            status,
+            StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+        );
+        if !keeps_method && !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return Err(Error::new(
+                ErrorKind::Redirect,
+                format!(
+                    "HTTP {} redirect of a {} to {target} would drop its body; refusing",
+                    status.as_u16(),
+                    request.method()
+                ),
+            ));
+        }
+        if target.origin() != request.url().origin() {
+            for name in CREDENTIAL_HEADERS {
+                request.headers_mut().remove(*name);
+            }
+            if target.scheme() == "http" && !is_loopback(&target) {
+                request.headers_mut().remove(IDEMPOTENCY_HEADER);
+            }
+        }
+        *request.url_mut() = target;
+        Ok(request)
+    }
+}
+
+fn is_mutating(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+fn json_body(request: &reqwest::Request) -> Option<serde_json::Value> {
+    let bytes = request.body()?.as_bytes()?;
+    serde_json::from_slice(bytes).ok()
+}
+
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Attempt> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    let error = Error::new(
+                        ErrorKind::Decode,
+                        format!("the response body exceeds the limit of {limit} bytes"),
+                    )
+                    .with_status(response.status());
+                    return Err(Attempt::Failed(error, None));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.into()),
+            Err(error) => {
+                let facade = Error::new(
+                    ErrorKind::Transport,
+                    "the connection closed before the whole response body arrived",
+                )
+                .with_status(response.status());
+                return Err(Attempt::Failed(facade, Some(error)));
+            }
+        }
+    }
+}
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "x-correlation-id"]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The platform's envelope, read loosely: only what classification needs.
+#[derive(serde::Deserialize)]
+struct EnvelopeHead {
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    error_code: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ValidationBody {
+    detail: Vec<ValidationDetail>,
+}
+
+/// Returns the error a response stands for, or `None` for a success that the generated
+/// client should decode: a 2xx whose body is not an envelope with a non-zero code.
+pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
+    let envelope: Option<EnvelopeHead> = serde_json::from_slice(body).ok();
+    let retry_after = crate::retry::retry_after(headers);
+    let with_context = |error: Error| {
+        error
+            .with_status(status)
+            .with_request_id(request_id(headers))
+            .with_retry_after(retry_after)
+    };
+    if status.is_success() {
+        let envelope = envelope?;
+        let code = envelope.code.filter(|c| *c != 0)?;
+        return Some(with_context(api_error(code, envelope)));
+    }
+    if status == StatusCode::UNPROCESSABLE_ENTITY
+        && let Ok(validation) = serde_json::from_slice::<ValidationBody>(body)
+    {
+        return Some(with_context(
+            Error::new(ErrorKind::Validation, "invalid input").with_validation(validation.detail),
+        ));
+    }
+    match envelope {
+        Some(envelope) if envelope.code.is_some() => {
+            let code = envelope.code.unwrap_or_default();
+            Some(with_context(api_error(code, envelope)))
+        }
+        _ => {
+            let reason = status.canonical_reason().unwrap_or("error");
+            let message = format!(
+                "the server answered HTTP {} {reason} without a platform envelope",
+                status.as_u16()
+            );
+            Some(with_context(
+                Error::new(ErrorKind::Http, message).with_body(body),
+            ))
+        }
+    }
+}
+
+fn api_error(code: i64, envelope: EnvelopeHead) -> Error {
+    Error::new(ErrorKind::Api, envelope.message.unwrap_or_default())
+        .with_code(code)
+        .with_error_code(envelope.error_code)
+        .with_data(envelope.data)
+}
+
+fn synthesize(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn success_envelope_is_not_an_error() {
+        let body = br#"{"code":0,"message":"success","data":{},"timestamp":1}"#;
+        assert!(classify(StatusCode::OK, &HeaderMap::new(), body).is_none());
+    }
+
+    #[test]
+    fn http_200_with_code_is_api_error() {
+        let body = br#"{"code":3001,"message":"insufficient","data":null,"timestamp":1}"#;
+        let error = classify(StatusCode::OK, &headers(&[("x-request-id", "r1")]), body).unwrap();
+        assert_eq!(error.kind(), ErrorKind::Api);
+        assert_eq!(error.code(), Some(3001));
+        assert_eq!(error.request_id(), Some("r1"));
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn unknown_code_passes_through() {
+        let body = br#"{"code":7777,"message":"new","data":{"guidance":"x"},"error_code":"NEW_THING","timestamp":1}"#;
+        let error = classify(StatusCode::BAD_REQUEST, &HeaderMap::new(), body).unwrap();
+        assert_eq!(error.code(), Some(7777));
+        assert_eq!(error.error_code(), Some("NEW_THING"));
+        assert_eq!(error.data().unwrap()["guidance"], "x");
+    }
+
+    #[test]
+    fn validation_body_keeps_field_paths() {
+        let body = br#"{"detail":[{"loc":["body","capability_id"],"msg":"Field required","type":"missing"}]}"#;
+        let error = classify(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), body).unwrap();
+        assert_eq!(error.kind(), ErrorKind::Validation);
+        assert_eq!(
+            error.validation_errors()[0].field_path(),
+            "body.capability_id"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("body.capability_id: Field required")
+        );
+    }
+
+    #[test]
+    fn html_error_page_is_http_error_with_excerpt() {
+        let error = classify(
+            StatusCode::BAD_GATEWAY,
+            &headers(&[("retry-after", "3")]),
+            b"<html>bad gateway</html>",
+        )
+        .unwrap();
+        assert_eq!(error.kind(), ErrorKind::Http);
+        assert!(error.is_retryable());
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(error.body_excerpt(), Some("<html>bad gateway</html>"));
+    }
+
+    #[test]
+    fn daily_quota_is_not_retryable() {
+        let body = br#"{"code":1010,"message":"quota","data":null,"timestamp":1}"#;
+        let error = classify(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), body).unwrap();
+        assert!(!error.is_retryable());
+        let body = br#"{"code":1009,"message":"slow down","data":null,"timestamp":1}"#;
+        let error = classify(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), body).unwrap();
+        assert!(error.is_retryable());
+    }
+}

@@ -1,0 +1,121 @@
+//! `cargo xtask`: the workspace's maintenance tasks.
+//!
+//! - `cargo xtask test`: the whole test suite, the command CI runs.
+//! - `cargo xtask spec check [FILE]`: what the build step would rewrite or reject in the
+//!   spec (default `openapi.json`), by JSON pointer.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("spec") if args.get(1).map(String::as_str) == Some("check") => {
+            spec_check(args.get(2).map(String::as_str))
+        }
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("usage: cargo xtask test               run the whole test suite");
+            println!(
+                "       cargo xtask spec check [FILE]  list what the build step rewrites or rejects"
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!(
+            "unknown task {other:?}; run `cargo xtask help` for the list"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Runs `program` with `args` in the workspace root and fails unless it exits 0.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
+    }
+}
+
+/// The whole suite: every workspace test, then a crate outside the workspace that uses
+/// the SDK as a user's project would.
+fn test() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(
+        &cargo,
+        &["test", "--workspace", "--all-targets", "--locked"],
+    )?;
+    run(&cargo, &["test", "--workspace", "--doc", "--locked"])?;
+    let target = root().join("target");
+    let target = target.to_string_lossy();
+    run(
+        &cargo,
+        &[
+            "run",
+            "--locked",
+            "--manifest-path",
+            "tests/external-user/Cargo.toml",
+            "--target-dir",
+            &target,
+        ],
+    )?;
+    eprintln!("xtask: every check passed");
+    Ok(())
+}
+
+/// Normalizes the spec as the build step does and lists every rewrite and rejection.
+fn spec_check(file: Option<&str>) -> Result<(), String> {
+    let path = file
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("openapi.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let spec: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+    match uumit_codegen::normalize(&spec) {
+        Ok(normalized) => {
+            for warning in &normalized.warnings {
+                println!("rewritten {warning}");
+            }
+            println!(
+                "{}: {} operations generate; {} lossy rewrite(s) listed above",
+                path.display(),
+                normalized.operations.len(),
+                normalized.warnings.len()
+            );
+            Ok(())
+        }
+        Err(rejected) => {
+            for error in &rejected.errors {
+                println!("rejected {error}");
+            }
+            Err(format!(
+                "{} cannot be generated: {} construct(s) rejected",
+                path.display(),
+                rejected.errors.len()
+            ))
+        }
+    }
+}
