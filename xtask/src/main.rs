@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod peers;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -59,15 +61,20 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The whole suite: every workspace test, then a crate outside the workspace that uses
-/// the SDK as a user's project would.
+/// The whole suite: every workspace test and doctest, a crate outside the workspace that
+/// uses the SDK as a user's project would, and the checks against third-party peers.
 fn test() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(
+    let passed = run_counting(
         &cargo,
         &["test", "--workspace", "--all-targets", "--locked"],
     )?;
-    run(&cargo, &["test", "--workspace", "--doc", "--locked"])?;
+    let doc_passed = run_counting(&cargo, &["test", "--workspace", "--doc", "--locked"])?;
+    if passed == 0 || doc_passed == 0 {
+        return Err(format!(
+            "cargo test ran {passed} tests and {doc_passed} doctests; a suite that runs nothing is a failure"
+        ));
+    }
     let target = root().join("target");
     let target = target.to_string_lossy();
     run(
@@ -81,8 +88,39 @@ fn test() -> Result<(), String> {
             &target,
         ],
     )?;
-    eprintln!("xtask: every check passed");
+    peers::run_all(&cargo)?;
+    eprintln!(
+        "xtask: every check passed ({passed} tests, {doc_passed} doctests, and the peer checks)"
+    );
     Ok(())
+}
+
+/// Runs a cargo test command, echoing its output, and returns how many tests passed.
+fn run_counting(program: &str, args: &[&str]) -> Result<u64, String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
+    if !output.status.success() {
+        return Err(format!(
+            "`{program} {}` failed with {}",
+            args.join(" "),
+            output.status
+        ));
+    }
+    Ok(stdout.lines().filter_map(passed_count).sum())
+}
+
+/// The passed count of a libtest summary line: `test result: ok. 12 passed; ...`.
+fn passed_count(line: &str) -> Option<u64> {
+    let rest = line.strip_prefix("test result: ")?;
+    let passed = rest.split(". ").nth(1)?.split(' ').next()?;
+    passed.parse().ok()
 }
 
 /// Normalizes the spec as the build step does and lists every rewrite and rejection.
