@@ -69,6 +69,10 @@ fn test() -> Result<(), String> {
         &cargo,
         &["test", "--workspace", "--all-targets", "--locked"],
     )?;
+    let feature_passed = run_counting(
+        &cargo,
+        &["test", "-p", "uumit", "--all-features", "--locked"],
+    )?;
     let doc_passed = run_counting(&cargo, &["test", "--workspace", "--doc", "--locked"])?;
     if passed == 0 || doc_passed == 0 {
         return Err(format!(
