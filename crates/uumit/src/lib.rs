@@ -47,6 +47,7 @@ mod config;
 mod error;
 mod paging;
 mod retry;
+pub mod sse;
 mod transport;
 
 use std::sync::Arc;
