@@ -361,11 +361,23 @@ fn describe_base(schema: &Value) -> String {
         Some("object") | None if is_map(schema) => "map".to_owned(),
         Some("object") => "object".to_owned(),
         None if schema.get("properties").is_some() => "object".to_owned(),
-        None => "any".to_owned(),
+        None => enum_type(schema).unwrap_or("any").to_owned(),
         Some(scalar) => match schema.get("format").and_then(Value::as_str) {
             Some(format) => format!("{scalar} ({format})"),
             None => scalar.to_owned(),
         },
+    }
+}
+
+/// The JSON type of an untyped enum's values, such as a `const` the normalizer turned
+/// into a one-value enum.
+fn enum_type(schema: &Value) -> Option<&'static str> {
+    let first = schema.get("enum")?.as_array()?.first()?;
+    match first {
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Bool(_) => Some("boolean"),
+        _ => None,
     }
 }
 

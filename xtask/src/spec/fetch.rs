@@ -95,11 +95,20 @@ fn request_error(url: &str, error: &reqwest::Error) -> String {
             TIMEOUT.as_secs()
         )
     } else if error.is_connect() {
-        format!("cannot connect to {url}: {}", chain(error))
+        format!("cannot connect to {url}: {}", causes(error))
     } else {
-        format!("fetching {url} failed: {}", chain(error))
+        format!("fetching {url} failed: {}", causes(error))
     };
     format!("{what}; check the URL and the network, or save the document and pass --file PATH")
+}
+
+/// The causes below reqwest's own "error sending request for url (…)", which repeats
+/// the URL the message already names.
+fn causes(error: &reqwest::Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => chain(cause),
+        None => error.to_string(),
+    }
 }
 
 /// An error with its causes, each once: `a: b: c`.
