@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub mod spec;
 
-/// The workspace root: the directory above `xtask/`.
+/// Returns the workspace root: the directory above `xtask/`.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

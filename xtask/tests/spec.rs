@@ -26,7 +26,7 @@ fn fixture(path: &str) -> PathBuf {
     root().join("tests/spec-fixtures").join(path)
 }
 
-/// A fresh directory under the test target directory.
+/// Creates an empty directory under the test target directory.
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("spec-{name}"));
     let _ = std::fs::remove_dir_all(&dir);

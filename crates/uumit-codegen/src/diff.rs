@@ -64,13 +64,13 @@ impl DiffReport {
         self.changes.iter().any(|c| c.breaking)
     }
 
-    /// The number of breaking and of non-breaking changes.
+    /// Counts the breaking and the non-breaking changes.
     pub fn counts(&self) -> (usize, usize) {
         let breaking = self.changes.iter().filter(|c| c.breaking).count();
         (breaking, self.changes.len() - breaking)
     }
 
-    /// The report as plain text for a terminal, ending with a summary line.
+    /// Renders the report as plain text for a terminal, ending with a summary line.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let (breaking, additive) = self.counts();
@@ -92,7 +92,7 @@ impl DiffReport {
         out
     }
 
-    /// One line: how many changes break and how many do not.
+    /// Returns one line saying how many changes break and how many do not.
     pub fn summary(&self) -> String {
         match self.counts() {
             (0, 0) => "No changes to operations or types.".to_owned(),
@@ -103,7 +103,7 @@ impl DiffReport {
         }
     }
 
-    /// The report as JSON for tools: counts and every change with its fields.
+    /// Returns the report as JSON for tools: counts and every change with its fields.
     pub fn to_json(&self) -> Value {
         let (breaking, additive) = self.counts();
         let changes: Vec<Value> = self

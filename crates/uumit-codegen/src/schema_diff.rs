@@ -300,14 +300,15 @@ fn schema_of(parameter: &Value) -> &Value {
     parameter.get("schema").unwrap_or(&Value::Null)
 }
 
-/// The JSON schema of a request body: `application/json`, else the only media type.
+/// Returns the JSON schema of a request body: `application/json`, else the first media
+/// type.
 fn body_schema(body: &Value) -> &Value {
     let content = body.get("content").and_then(Value::as_object);
     let media = content.and_then(|c| c.get("application/json").or_else(|| c.values().next()));
     media.and_then(|m| m.get("schema")).unwrap_or(&Value::Null)
 }
 
-/// The component a schema stands for: a `$ref`, or an `allOf` of one `$ref`, which is
+/// Returns the component a schema refers to: a `$ref`, or an `allOf` of one `$ref`, which is
 /// how FastAPI attaches a description to a reference.
 fn reference(schema: &Value) -> Option<&str> {
     let direct = schema.get("$ref").and_then(Value::as_str);
@@ -328,8 +329,8 @@ fn variants(schema: &Value) -> &[Value] {
         .unwrap_or(&[])
 }
 
-/// A one-line description of a schema's type, without the contents of objects and
-/// components: two schemas with different descriptions have different Rust types.
+/// Describes a schema's type in one line, without the contents of objects and
+/// components. Two schemas with different descriptions have different Rust types.
 fn describe(schema: &Value) -> String {
     let base = describe_base(schema);
     if is_true(schema.get("nullable")) {
@@ -369,7 +370,7 @@ fn describe_base(schema: &Value) -> String {
     }
 }
 
-/// The JSON type of an untyped enum's values, such as a `const` the normalizer turned
+/// Returns the JSON type of an untyped enum's values, such as a `const` the normalizer turned
 /// into a one-value enum.
 fn enum_type(schema: &Value) -> Option<&'static str> {
     let first = schema.get("enum")?.as_array()?.first()?;

@@ -43,7 +43,7 @@ impl CheckReport {
         self.rejected.is_empty()
     }
 
-    /// The findings as text, rejections first, grouped by operation or schema, ending
+    /// Renders the findings as text, rejections first, grouped by operation or schema, ending
     /// with a summary line that names `file`.
     pub fn render_text(&self, file: &str) -> String {
         let mut out = String::new();
@@ -74,7 +74,7 @@ impl CheckReport {
         out
     }
 
-    /// The findings as JSON: `ok`, `operations`, `rejected` and `rewritten`, each finding
+    /// Returns the findings as JSON: `ok`, `operations`, `rejected` and `rewritten`, each finding
     /// with its `pointer`, `group` and `message`.
     pub fn to_json(&self) -> Value {
         let list = |items: &[Diagnostic]| -> Vec<Value> {

@@ -102,8 +102,8 @@ fn request_error(url: &str, error: &reqwest::Error) -> String {
     format!("{what}; check the URL and the network, or save the document and pass --file PATH")
 }
 
-/// The causes below reqwest's own "error sending request for url (…)", which repeats
-/// the URL the message already names.
+/// Formats the causes below reqwest's own "error sending request for url (…)", which
+/// repeats the URL that the message already names.
 fn causes(error: &reqwest::Error) -> String {
     match std::error::Error::source(error) {
         Some(cause) => chain(cause),
@@ -111,7 +111,7 @@ fn causes(error: &reqwest::Error) -> String {
     }
 }
 
-/// An error with its causes, each once: `a: b: c`.
+/// Formats an error with its causes, each once: `a: b: c`.
 fn chain(error: &dyn std::error::Error) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
@@ -125,7 +125,7 @@ fn chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// The start of a body for an error message, on one line.
+/// Shortens a body to its start, on one line, for an error message.
 fn excerpt(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.is_empty() {

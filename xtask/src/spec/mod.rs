@@ -58,7 +58,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A failed task (exit status 1).
+    /// Creates the failure of a task (exit status 1).
     pub fn task(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -66,7 +66,7 @@ impl Failure {
         }
     }
 
-    /// A usage or input error (exit status 2).
+    /// Creates a usage or input error (exit status 2).
     pub fn input(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),

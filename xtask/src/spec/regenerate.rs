@@ -16,7 +16,7 @@ and read `git diff tests/snapshots`";
 /// Runs the whole regeneration from `source`.
 ///
 /// `openapi.json` is replaced only by a document that the normalizer accepts, through a
-/// temporary file and a rename; if the raw client then fails to build, the previous
+/// temporary file and a rename. If the raw client then fails to build, the previous
 /// file is put back and the fetched one is kept under `target/spec/` for inspection.
 ///
 /// # Errors
@@ -29,7 +29,7 @@ pub fn regenerate(source: &Source) -> Result<ExitCode, Failure> {
     let previous = std::fs::read(&spec)
         .map_err(|e| Failure::task(format!("cannot read {}: {e}", spec.display())))?;
     reject_ungeneratable(&fetched, source)?;
-    print_diff(&previous, &fetched);
+    let summary = print_diff(&previous, &fetched);
     if uumit_codegen::to_canonical_json(&fetched).as_bytes() == previous.as_slice() {
         println!("openapi.json already matches {source}; nothing to regenerate");
         return Ok(ExitCode::SUCCESS);
@@ -40,8 +40,11 @@ pub fn regenerate(source: &Source) -> Result<ExitCode, Failure> {
         spec.display()
     );
     build_or_restore(&root, &spec, &previous, &fetched)?;
-    run_snapshots(&root)?;
-    println!("the generated API surface is unchanged; review `git diff openapi.json` and commit");
+    run_snapshots(&root, &summary)?;
+    println!(
+        "openapi.json changed ({summary}) and the generated API surface did not; \
+         read `git diff openapi.json` and commit"
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -56,21 +59,22 @@ fn reject_ungeneratable(fetched: &Value, source: &Source) -> Result<(), Failure>
     )))
 }
 
-fn print_diff(previous: &[u8], fetched: &Value) {
+/// Prints the change report against the current file and returns its summary line.
+fn print_diff(previous: &[u8], fetched: &Value) -> String {
     let old = serde_json::from_slice::<Value>(previous)
         .ok()
         .and_then(|d| uumit_codegen::normalize(&d).ok());
     let new = uumit_codegen::normalize(fetched).ok();
-    match (old, new) {
-        (Some(old), Some(new)) => {
-            println!("Changes against the current openapi.json:\n");
-            print!("{}", uumit_codegen::diff(&old, &new).render_text());
-            println!();
-        }
-        _ => {
-            println!("the current openapi.json cannot be normalized, so there is no change report")
-        }
-    }
+    let (Some(old), Some(new)) = (old, new) else {
+        let note = "the current openapi.json cannot be normalized, so there is no change report";
+        println!("{note}");
+        return note.to_owned();
+    };
+    let report = uumit_codegen::diff(&old, &new);
+    println!("Changes against the current openapi.json:\n");
+    print!("{}", report.render_text());
+    println!();
+    report.summary()
 }
 
 fn build_or_restore(
@@ -105,11 +109,12 @@ fn keep_rejected(root: &Path, fetched: &Value) -> String {
     }
 }
 
-fn run_snapshots(root: &Path) -> Result<(), Failure> {
+fn run_snapshots(root: &Path, summary: &str) -> Result<(), Failure> {
     let tested = cargo(root, &["test", "-p", "uumit-api", "--test", "surface"]);
     tested.map_err(|e| {
         Failure::task(format!(
-            "{e}: the generated API surface drifted from the snapshots under tests/snapshots; {REVIEW}"
+            "{e}.\nopenapi.json is replaced ({summary}) and the generated API surface \
+             drifted from the snapshots under tests/snapshots: {REVIEW}"
         ))
     })
 }
