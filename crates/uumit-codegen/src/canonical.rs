@@ -135,7 +135,20 @@ impl Formatter for PythonFormatter {
 
 #[cfg(test)]
 mod tests {
-    use super::python_float;
+    use super::{python_float, to_canonical_json};
+
+    #[test]
+    fn canonical_json_matches_python_dumps() {
+        let document = serde_json::json!({
+            "a": "\u{1b}\t\u{2028}é\"\\/",
+            "b": [],
+            "c": {},
+            "d": [1.5, -0.0, 1000],
+        });
+        // Output of Python 3's json.dumps(document, indent=2, ensure_ascii=False) + "\n".
+        let expected = "{\n  \"a\": \"\\u001b\\t\u{2028}é\\\"\\\\/\",\n  \"b\": [],\n  \"c\": {},\n  \"d\": [\n    1.5,\n    -0.0,\n    1000\n  ]\n}\n";
+        assert_eq!(to_canonical_json(&document), expected);
+    }
 
     #[test]
     fn python_float_matches_repr() {
