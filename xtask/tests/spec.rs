@@ -11,6 +11,7 @@ use xtask::spec::{self, Source};
 
 const CASES: &[&str] = &[
     "added-operation",
+    "removed-operation",
     "removed-field",
     "field-required",
     "enum-value-removed",
