@@ -284,7 +284,7 @@ fn report_moved(before: &Operation, after: &Operation, out: &mut Collector) {
             Side::Surface,
             operation_label(after),
             format!(
-                "operation moved from {} {}: the method keeps its name, but a server of the old spec has no such route",
+                "operation moved from {} {}: the method keeps its name, but clients built on the old spec call a path the server no longer serves",
                 before.method, before.path
             ),
         ),
