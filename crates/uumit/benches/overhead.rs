@@ -7,12 +7,13 @@
 //!
 //! `cargo bench -p uumit --bench overhead` (see bench/README.md)
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
 use cpu_time::ProcessTime;
 use futures::StreamExt;
 use uumit::prelude::*;
+
+use support::{median, pin_to_cpu, start_emulator};
 
 const ROUNDS: usize = 15;
 const CALLS_PER_ROUND: usize = 400;
@@ -20,7 +21,8 @@ const CONCURRENCY: usize = 32;
 
 fn main() {
     pin_to_cpu(std::process::id(), 0);
-    let (mut server, base_url) = start_server();
+    let server = start_emulator();
+    let base_url = server.base_url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -47,8 +49,7 @@ fn main() {
             report(concurrency, &mut facade_costs, &mut bare_costs, &mut ratios);
         }
     });
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 /// CPU time of this process per call, in microseconds, over one round.
@@ -106,53 +107,4 @@ fn report(concurrency: usize, facade: &mut [f64], bare: &mut [f64], ratios: &mut
         ratios[0],
         ratios[ratios.len() - 1],
     );
-}
-
-/// Sorts the values and returns their median.
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn pin_to_cpu(pid: u32, cpu: usize) {
-    let pinned = Command::new("taskset")
-        .args(["-cp", &cpu.to_string(), &pid.to_string()])
-        .stdout(Stdio::null())
-        .status();
-    if !pinned.is_ok_and(|s| s.success()) {
-        eprintln!("note: taskset is missing or failed; client and server are not pinned");
-    }
-}
-
-/// Starts the release emulator (`UUMIT_MOCK_BIN`, default `target/release/uumit-mock`).
-fn start_server() -> (Child, String) {
-    let binary = std::env::var("UUMIT_MOCK_BIN").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/release/uumit-mock"
-        )
-        .into()
-    });
-    let mut child = Command::new(&binary)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start {binary}: {e}; build it with `cargo build --release -p uumit-mock`"
-            )
-        });
-    pin_to_cpu(child.id(), 1);
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
-    let base_url = lines
-        .find_map(|line| {
-            line.ok()?
-                .strip_prefix("export UUMIT_BASE_URL=")
-                .map(str::to_owned)
-        })
-        .expect("the emulator prints its base URL");
-    std::thread::sleep(Duration::from_millis(100));
-    (child, base_url)
 }

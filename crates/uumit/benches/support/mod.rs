@@ -1,0 +1,113 @@
+//! What the benches share: pinning to a CPU, the release emulator in a child process,
+//! medians and resident memory.
+
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Pins the process `pid` to `cpu` with `taskset`, or says why it could not.
+pub fn pin_to_cpu(pid: u32, cpu: usize) {
+    let pinned = Command::new("taskset")
+        .args(["-cp", &cpu.to_string(), &pid.to_string()])
+        .stdout(Stdio::null())
+        .status();
+    if !pinned.is_ok_and(|s| s.success()) {
+        eprintln!("note: taskset is missing or failed; client and server are not pinned");
+    }
+}
+
+/// The release emulator in a child process pinned to CPU 1.
+pub struct Emulator {
+    /// The child process.
+    pub child: Child,
+    /// `http://127.0.0.1:port`.
+    pub base_url: String,
+    /// The demo user's API key.
+    pub api_key: String,
+    /// The demo user's id.
+    pub user_id: String,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the release emulator (`UUMIT_MOCK_BIN`, default `target/release/uumit-mock`)
+/// on a free port, pinned to CPU 1.
+pub fn start_emulator() -> Emulator {
+    let binary = std::env::var("UUMIT_MOCK_BIN").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/release/uumit-mock"
+        )
+        .into()
+    });
+    let mut child = Command::new(&binary)
+        .args(["--port", "0"])
+        .env("UUMIT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {binary}: {e}; build it with `cargo build --release -p uumit-mock`"
+            )
+        });
+    pin_to_cpu(child.id(), 1);
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut exported = |name: &str| {
+        let prefix = format!("export {name}=");
+        lines
+            .find_map(|line| line.ok()?.strip_prefix(&prefix).map(str::to_owned))
+            .unwrap_or_else(|| panic!("the emulator prints {name}"))
+    };
+    let base_url = exported("UUMIT_BASE_URL");
+    let api_key = exported("UUMIT_API_KEY");
+    let user_id = exported("UUMIT_USER_ID");
+    std::thread::sleep(Duration::from_millis(100));
+    Emulator {
+        child,
+        base_url,
+        api_key,
+        user_id,
+    }
+}
+
+/// Sorts the values and returns their median.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Median, minimum and maximum of the values, sorted in place.
+pub fn summary(values: &mut [f64]) -> (f64, f64, f64) {
+    let mid = median(values);
+    (mid, values[0], values[values.len() - 1])
+}
+
+/// Resident memory of this process in KiB (`VmRSS` in `/proc/self/status`).
+pub fn rss_kib() -> u64 {
+    status_kib("/proc/self/status", "VmRSS:")
+}
+
+/// A `/proc/<pid>/status` field in KiB, 0 when it is missing.
+pub fn status_kib(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                line.strip_prefix(field)?
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+        })
+        .unwrap_or(0)
+}
