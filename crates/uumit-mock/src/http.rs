@@ -29,8 +29,23 @@ fn now() -> i64 {
 
 /// A success envelope around `data`.
 pub(crate) fn ok(data: impl Serialize) -> Response {
-    let body = json!({"code": 0, "message": "success", "data": data, "timestamp": now()});
+    let body = Envelope {
+        code: 0,
+        message: "success",
+        data,
+        timestamp: now(),
+    };
     (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// The success envelope, serialized straight from `data` in the platform's field order
+/// without an intermediate `Value`.
+#[derive(Serialize)]
+struct Envelope<T> {
+    code: i64,
+    message: &'static str,
+    data: T,
+    timestamp: i64,
 }
 
 impl IntoResponse for Fail {

@@ -144,4 +144,5 @@ fn report(what: &str, samples: &[u64]) {
         "{what}: VmRSS first {first} KiB, last {last} KiB, peak {peak} KiB over {} samples",
         samples.len()
     );
+    println!("  samples (KiB): {samples:?}");
 }

@@ -29,8 +29,8 @@ async fn list(
     Query422(query): Query422<ListQuery>,
 ) -> Reply {
     let page = query.page.validate()?;
-    let items = state.with(|store| {
-        store
+    let data = state.with(|store| {
+        let items = store
             .capabilities
             .iter()
             .filter(|c| c.status == "active")
@@ -42,8 +42,8 @@ async fn list(
                     .is_none_or(|v| &c.capability_type == v)
             })
             .filter(|c| query.agent_id.is_none_or(|v| c.agent_id == v))
-            .cloned()
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        page.slice(items).map(Clone::clone)
     });
-    Ok(ok(page.slice(items)))
+    Ok(ok(data))
 }

@@ -70,18 +70,42 @@ impl PageQuery {
 }
 
 impl Page {
-    /// One page of `items` as `PagedData`.
-    pub(crate) fn slice<T: Serialize>(&self, items: Vec<T>) -> serde_json::Value {
+    /// One page of `items` as `PagedData`; the items outside the page are dropped.
+    pub(crate) fn slice<T>(&self, mut items: Vec<T>) -> PagedData<T> {
         let total = items.len();
         let start = (self.page - 1).saturating_mul(self.size).min(total);
         let end = start.saturating_add(self.size).min(total);
-        let page: Vec<&T> = items[start..end].iter().collect();
-        json!({
-            "items": page,
-            "total": total,
-            "page": self.page,
-            "page_size": self.size,
-            "has_more": end < total,
-        })
+        items.truncate(end);
+        items.drain(..start);
+        PagedData {
+            items,
+            total,
+            page: self.page,
+            page_size: self.size,
+            has_more: end < total,
+        }
+    }
+}
+
+/// The platform's `PagedData`, in its field order.
+#[derive(Serialize)]
+pub(crate) struct PagedData<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) total: usize,
+    pub(crate) page: usize,
+    pub(crate) page_size: usize,
+    pub(crate) has_more: bool,
+}
+
+impl<T> PagedData<T> {
+    /// Maps the items of the page, keeping the paging fields.
+    pub(crate) fn map<U>(self, f: impl FnMut(T) -> U) -> PagedData<U> {
+        PagedData {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+            has_more: self.has_more,
+        }
     }
 }
