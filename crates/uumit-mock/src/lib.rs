@@ -15,11 +15,14 @@
 //! # }
 //! ```
 
+mod faults;
 mod http;
+mod limits;
 mod routes;
 mod seed;
 mod server;
 mod store;
 
+pub use faults::{FAULT_HEADER, Fault, FaultAction, RetryAfter};
 pub use server::{DemoUser, MockConfig, MockServer, app, start};
 pub use store::Store;
