@@ -55,6 +55,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -400,14 +401,18 @@ async fn truncate(response: Response) -> Response {
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    let chunks: Vec<Result<Bytes, io::Error>> = vec![
-        Ok(half),
+    // The pause lets the server flush the head and the first half before the error
+    // aborts the connection; without it both would be dropped unsent.
+    let cut = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
         Err(io::Error::new(
             io::ErrorKind::ConnectionAborted,
             "injected truncation",
-        )),
-    ];
-    let body = Body::from_stream(futures::stream::iter(chunks));
+        ))
+    };
+    let chunks = futures::stream::once(async { Ok::<Bytes, io::Error>(half) })
+        .chain(futures::stream::once(cut));
+    let body = Body::from_stream(chunks);
     Response::from_parts(parts, body)
 }
 
