@@ -69,14 +69,9 @@ impl From<Invalid> for Response {
 pub(crate) struct Invalid(Vec<Value>);
 
 impl Invalid {
-    /// The messages of every entry, for an error envelope's text.
-    pub(crate) fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e["loc"], e["msg"].as_str().unwrap_or_default()))
-            .collect();
-        parts.join("; ")
+    /// The `detail` entries, to merge into another error.
+    pub(crate) fn into_entries(self) -> Vec<Value> {
+        self.0
     }
 
     /// Several `detail` entries at once.

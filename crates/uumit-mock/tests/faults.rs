@@ -21,8 +21,18 @@ async fn status_fault_sends_envelope_and_retry_after() {
         ("status=500", 500, 9999, None),
         ("status=502", 502, 9999, None),
         ("status=504", 504, 9999, None),
-        ("status=429; retry_after=huge", 429, 1009, Some("999999999999")),
-        ("status=429; retry_after=garbage", 429, 1009, Some("soon, probably")),
+        (
+            "status=429; retry_after=huge",
+            429,
+            1009,
+            Some("999999999999"),
+        ),
+        (
+            "status=429; retry_after=garbage",
+            429,
+            1009,
+            Some("soon, probably"),
+        ),
     ];
     for (spec, status, code, retry_after) in cases {
         let request = emulator
@@ -47,7 +57,10 @@ async fn retry_after_can_be_http_date() {
         .request(&emulator.demo(), Method::GET, WALLET)
         .header("X-Mock-Fault", "status=503; retry_after=date:30");
     let response = request.send().await.unwrap();
-    let header = response.headers()["retry-after"].to_str().unwrap().to_owned();
+    let header = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let date = httpdate::parse_http_date(&header).unwrap();
     let ahead = date.duration_since(std::time::SystemTime::now()).unwrap();
     assert!(ahead > Duration::from_secs(20), "{header}");
@@ -61,7 +74,10 @@ async fn html_fault_sends_html_page() {
         .header("X-Mock-Fault", "html=502");
     let response = request.send().await.unwrap();
     assert_eq!(response.status().as_u16(), 502);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/html"), "{content_type}");
     assert!(response.text().await.unwrap().contains("<html>"));
 }
@@ -86,7 +102,10 @@ async fn close_after_charges_and_retry_replays() {
     let emulator = Emulator::start().await;
     let demo = emulator.demo();
     let capability = emulator.capability("per_query").await;
-    let path = format!("/api/v1/capabilities/{}/invoke", capability["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/capabilities/{}/invoke",
+        capability["id"].as_str().unwrap()
+    );
     let (before, _) = emulator.balance(&demo).await;
     let invoke = || {
         emulator
@@ -136,9 +155,18 @@ async fn times_counts_per_id_across_retries() {
     let demo = emulator.demo();
     let send = |id: &str| {
         let spec = format!("status=503; times=2; id={id}");
-        emulator.send(emulator.request(&demo, Method::GET, WALLET).header("X-Mock-Fault", spec))
+        emulator.send(
+            emulator
+                .request(&demo, Method::GET, WALLET)
+                .header("X-Mock-Fault", spec),
+        )
     };
-    let statuses = [send("a").await.0, send("a").await.0, send("a").await.0, send("b").await.0];
+    let statuses = [
+        send("a").await.0,
+        send("a").await.0,
+        send("a").await.0,
+        send("b").await.0,
+    ];
     assert_eq!(statuses, [503, 503, 200, 503]);
 }
 
@@ -167,8 +195,14 @@ async fn run_fault_applies_to_every_request() {
     };
     let emulator = Emulator::with(config).await;
     let demo = emulator.demo();
-    let first = emulator.send(emulator.request(&demo, Method::GET, WALLET)).await.0;
-    let second = emulator.send(emulator.request(&demo, Method::GET, WALLET)).await.0;
+    let first = emulator
+        .send(emulator.request(&demo, Method::GET, WALLET))
+        .await
+        .0;
+    let second = emulator
+        .send(emulator.request(&demo, Method::GET, WALLET))
+        .await
+        .0;
     assert_eq!((first, second), (503, 200));
 }
 

@@ -87,6 +87,7 @@ async fn read(
 #[derive(Deserialize)]
 struct WebhookBody {
     webhook_url: String,
+    #[serde(default, deserialize_with = "crate::routes::input::not_null")]
     webhook_events: Option<Vec<String>>,
     webhook_secret: Option<String>,
 }

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use uumit_api::Money;
 
 use crate::http::{Body422, Caller, Query422, Reply, ok, path_uuid};
-use crate::routes::input::{CapabilityStatus, CapabilityType, Check, DeliveryMode, PricingModel};
+use crate::routes::input::{
+    CapabilityStatus, CapabilityType, Check, DeliveryMode, PricingModel, null_or,
+};
 use crate::routes::paged::PageQuery;
 use crate::server::AppState;
 use crate::store::{Capability, Fail, Outcome};
@@ -94,9 +96,12 @@ pub(super) struct CapabilityInput {
     category: Option<String>,
     capability_type: Option<CapabilityType>,
     pricing_model: Option<PricingModel>,
-    price_ut: Option<Money>,
-    tags: Option<Vec<String>>,
-    delivery_mode: Option<DeliveryMode>,
+    #[serde(default, deserialize_with = "null_or")]
+    price_ut: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "null_or")]
+    tags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "null_or")]
+    delivery_mode: Option<Option<DeliveryMode>>,
     callback_url: Option<String>,
     callback_timeout_sec: Option<i64>,
     auto_accept_min_ut: Option<Money>,
@@ -111,7 +116,7 @@ impl CapabilityInput {
         check
             .max_chars("title", self.title.as_deref(), 200)
             .max_chars("category", self.category.as_deref(), 50)
-            .amount("price_ut", self.price_ut)
+            .amount("price_ut", self.price_ut.flatten())
             .amount("auto_accept_min_ut", self.auto_accept_min_ut)
             .url("callback_url", self.callback_url.as_deref())
             .at_least("callback_timeout_sec", self.callback_timeout_sec, 1)
@@ -134,7 +139,11 @@ impl CapabilityInput {
                 check.missing(field);
             }
         }
-        check.finish()
+        check
+            .not_null("price_ut", &self.price_ut)
+            .not_null("tags", &self.tags)
+            .not_null("delivery_mode", &self.delivery_mode)
+            .finish()
     }
 
     /// A new listing of `owner` from a checked create body.
@@ -167,9 +176,12 @@ impl CapabilityInput {
         set(&mut next.category, self.category);
         set(&mut next.capability_type, self.capability_type.map(|v| v.0));
         set(&mut next.pricing_model, self.pricing_model.map(|v| v.0));
-        set(&mut next.price_ut, self.price_ut);
-        set(&mut next.tags, self.tags);
-        set(&mut next.delivery_mode, self.delivery_mode.map(|v| v.0));
+        set(&mut next.price_ut, self.price_ut.flatten());
+        set(&mut next.tags, self.tags.flatten());
+        set(
+            &mut next.delivery_mode,
+            self.delivery_mode.flatten().map(|v| v.0),
+        );
         if self.callback_url.is_some() {
             next.callback_url = self.callback_url;
         }

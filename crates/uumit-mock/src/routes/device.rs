@@ -32,11 +32,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/_mock/device-auth/deny", post(deny))
 }
 
-/// The `agent_platform_type` of a start body; unknown values fall back to `custom_mcp`
-/// as on the platform.
 #[derive(Deserialize)]
 struct StartBody {
-    agent_platform_type: String,
+    agent_platform_type: AgentPlatformType,
 }
 
 async fn start(
@@ -44,11 +42,7 @@ async fn start(
     headers: HeaderMap,
     Body422(body): Body422<StartBody>,
 ) -> Reply {
-    let platform = if AgentPlatformType::VALUES.contains(&body.agent_platform_type.as_str()) {
-        body.agent_platform_type
-    } else {
-        "custom_mcp".to_owned()
-    };
+    let platform = body.agent_platform_type.0;
     let (grant, ttl) = state.with(|store| (store.start_device(&platform), store.device_ttl));
     Ok(ok(json!({
         "device_code": grant.device_code,

@@ -91,6 +91,22 @@ one_of!(
     AgentPlatformType ["openclaw", "claude_desktop", "cursor", "hermes_agent", "custom_mcp"]
 );
 
+/// Reads a field that may be absent but not null: FastAPI rejects an explicit null for a
+/// field typed without `null`, even when the field has a default.
+pub(crate) fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Reads a field as absent (`None`), null (`Some(None)`) or a value, for bodies shared by
+/// create (where null is invalid) and update (where null changes nothing).
+pub(crate) fn null_or<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// Reads a query-string boolean the way FastAPI does.
 pub(crate) fn query_bool<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -168,6 +184,14 @@ impl Check {
         loc.push(json!(field));
         self.errors
             .push(json!({"type": kind, "loc": loc, "msg": message, "input": null}));
+    }
+
+    /// `value` is not an explicit null; for create bodies whose field has no `null` type.
+    pub(crate) fn not_null<T>(&mut self, field: &str, value: &Option<Option<T>>) -> &mut Self {
+        if matches!(value, Some(None)) {
+            self.fail(field, "type_error", "Input should not be null".to_owned());
+        }
+        self
     }
 
     /// A required field is absent.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::http::{Body422, Caller, Invalid, Query422, Reply, ok, path_uuid};
 use crate::routes::capabilities::CapabilityInput;
-use crate::routes::input::{CapabilityType, Check, PricingModel};
+use crate::routes::input::{CapabilityType, Check, PricingModel, not_null};
 use crate::server::AppState;
 use crate::store::{Fail, Outcome, Store, TxStatus};
 
@@ -94,7 +94,50 @@ fn run_invocation(
 
 #[derive(Deserialize)]
 struct BatchBody {
-    items: Vec<Value>,
+    items: Vec<CapabilityInput>,
+}
+
+impl BatchBody {
+    /// Checks the list's length and every item as FastAPI would, reporting all errors.
+    fn check(&self) -> Result<(), Invalid> {
+        let count = self.items.len();
+        if !(1..=MAX_BATCH).contains(&count) {
+            let (kind, message) = if count == 0 {
+                (
+                    "too_short",
+                    "List should have at least 1 item after validation, not 0".to_owned(),
+                )
+            } else {
+                (
+                    "too_long",
+                    format!(
+                        "List should have at most {MAX_BATCH} items after validation, not {count}"
+                    ),
+                )
+            };
+            return Err(Invalid::one(
+                vec![json!("body"), json!("items")],
+                kind,
+                message,
+            ));
+        }
+        let mut errors = Vec::new();
+        for (index, item) in self.items.iter().enumerate() {
+            let root = || vec![json!("body"), json!("items"), json!(index)];
+            for result in [
+                item.require_all(&mut Check::under(root())),
+                item.check(&mut Check::under(root())),
+            ] {
+                if let Err(invalid) = result {
+                    errors.extend(invalid.into_entries());
+                }
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(Invalid::many(errors))
+    }
 }
 
 async fn batch(
@@ -102,17 +145,7 @@ async fn batch(
     Caller(caller): Caller,
     Body422(body): Body422<BatchBody>,
 ) -> Reply {
-    if body.items.len() > MAX_BATCH {
-        return Err(Invalid::one(
-            vec![json!("body"), json!("items")],
-            "too_long",
-            format!(
-                "List should have at most {MAX_BATCH} items after validation, not {}",
-                body.items.len()
-            ),
-        )
-        .into());
-    }
+    body.check()?;
     let results: Vec<Value> = state.with(|store| {
         body.items
             .into_iter()
@@ -123,29 +156,16 @@ async fn batch(
     Ok(ok(results))
 }
 
-/// Creates one batch item; a failure fails only this item.
-fn batch_item(store: &mut Store, caller: Uuid, index: usize, item: Value) -> Value {
-    let failure = |code: i64, message: String| json!({"index": index, "ok": false, "id": null, "code": code, "message": message});
-    let input: CapabilityInput = match serde_json::from_value(item) {
-        Ok(input) => input,
-        Err(error) => return failure(1008, format!("item {index} is invalid: {error}")),
-    };
-    let root = vec![json!("body"), json!("items"), json!(index)];
-    let checked = input
-        .require_all(&mut Check::under(root.clone()))
-        .and_then(|()| input.check(&mut Check::under(root)));
-    if let Err(invalid) = checked {
-        return failure(
-            1008,
-            format!("item {index} is invalid: {}", invalid.summary()),
-        );
-    }
-    match input.into_capability(store.new_id(), caller) {
+/// Creates one checked batch item; a rule it breaks fails only this item.
+fn batch_item(store: &mut Store, caller: Uuid, index: usize, item: CapabilityInput) -> Value {
+    match item.into_capability(store.new_id(), caller) {
         Ok(capability) => {
             let id = store.insert_capability(capability).id;
             json!({"index": index, "ok": true, "id": id, "code": 0, "message": "success"})
         }
-        Err(fail) => failure(fail.code, fail.message),
+        Err(fail) => {
+            json!({"index": index, "ok": false, "id": null, "code": fail.code, "message": fail.message})
+        }
     }
 }
 
@@ -154,8 +174,8 @@ struct MatchBody {
     demand_id: Option<Uuid>,
     query: Option<String>,
     category: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::positive_u32")]
-    top_k: Option<u32>,
+    #[serde(default, deserialize_with = "not_null")]
+    top_k: Option<i64>,
 }
 
 async fn find_matches(
@@ -166,7 +186,8 @@ async fn find_matches(
     Check::body()
         .min_chars("query", body.query.as_deref(), 1)
         .max_chars("category", body.category.as_deref(), 50)
-        .at_most("top_k", body.top_k.map(i64::from), 50)
+        .at_least("top_k", body.top_k, 1)
+        .at_most("top_k", body.top_k, 50)
         .finish()?;
     let top_k = body.top_k.unwrap_or(10) as usize;
     let query = match (&body.demand_id, &body.query) {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use uumit_api::Money;
 
 use crate::http::{Body422, Caller, Query422, Reply, ok, path_uuid};
-use crate::routes::input::{Check, SkillPricingModel, SkillStatus, WorkMode, query_bool};
+use crate::routes::input::{Check, SkillPricingModel, SkillStatus, WorkMode, null_or, query_bool};
 use crate::routes::paged::PageQuery;
 use crate::routes::tasks::contains_keyword;
 use crate::server::AppState;
@@ -32,11 +32,13 @@ pub(super) fn routes() -> Router<AppState> {
 struct SkillInput {
     name: Option<String>,
     description: Option<String>,
-    mode: Option<WorkMode>,
+    #[serde(default, deserialize_with = "null_or")]
+    mode: Option<Option<WorkMode>>,
     category: Option<String>,
     pricing_model: Option<SkillPricingModel>,
     ut_price: Option<Money>,
-    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "null_or")]
+    tags: Option<Option<Vec<String>>>,
     deliverables: Option<Vec<String>>,
     city: Option<String>,
     input_schema: Option<Vec<Map<String, Value>>>,
@@ -60,6 +62,9 @@ impl SkillInput {
                     check.missing(field);
                 }
             }
+            check
+                .not_null("mode", &self.mode)
+                .not_null("tags", &self.tags);
         }
         check
             .max_chars("category", self.category.as_deref(), 50)
@@ -70,11 +75,11 @@ impl SkillInput {
     fn apply(self, skill: &mut Skill) {
         set(&mut skill.name, self.name);
         set(&mut skill.description, self.description);
-        set(&mut skill.mode, self.mode.map(|v| v.0));
+        set(&mut skill.mode, self.mode.flatten().map(|v| v.0));
         set(&mut skill.category, self.category);
         set(&mut skill.pricing_model, self.pricing_model.map(|v| v.0));
         set(&mut skill.ut_price, self.ut_price);
-        set(&mut skill.tags, self.tags);
+        set(&mut skill.tags, self.tags.flatten());
         set(&mut skill.deliverables, self.deliverables);
         set(&mut skill.status, self.status.map(|v| v.0));
         if self.city.is_some() {

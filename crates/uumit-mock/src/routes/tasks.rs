@@ -10,7 +10,7 @@ use uuid::Uuid;
 use uumit_api::Money;
 
 use crate::http::{Body422, Caller, Query422, Reply, ok, ok_with_code, path_uuid};
-use crate::routes::input::{ApplicationStatus, Check, TaskBillingModel, WorkMode};
+use crate::routes::input::{ApplicationStatus, Check, TaskBillingModel, WorkMode, not_null};
 use crate::routes::paged::PageQuery;
 use crate::server::AppState;
 use crate::store::{Application, CODE_DRAFT_SAVED, Task};
@@ -56,13 +56,17 @@ struct ContactInfo {
 struct TaskBody {
     title: String,
     description: String,
+    #[serde(default, deserialize_with = "not_null")]
     mode: Option<WorkMode>,
+    #[serde(default, deserialize_with = "not_null")]
     billing_model: Option<TaskBillingModel>,
     bounty_amount: Money,
+    #[serde(default, deserialize_with = "not_null")]
     bounty_currency: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::positive_u32")]
-    delivery_hours: Option<u32>,
+    #[serde(default, deserialize_with = "not_null")]
+    delivery_hours: Option<i64>,
     category: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     tags: Option<Vec<String>>,
     deadline: Option<DateTime<Utc>>,
     city: Option<String>,
@@ -79,7 +83,8 @@ impl TaskBody {
             .amount("bounty_amount", Some(self.bounty_amount))
             .amount("unit_price", self.unit_price)
             .max_chars("category", self.category.as_deref(), 50)
-            .at_least("total_quantity", self.total_quantity, 1);
+            .at_least("total_quantity", self.total_quantity, 1)
+            .at_least("delivery_hours", self.delivery_hours, 1);
         if self.bounty_currency.as_deref().is_some_and(|c| c != "UT") {
             check.literal("bounty_currency", "UT");
         }
@@ -106,7 +111,7 @@ impl TaskBody {
             deliverables: Value::Null,
             approval_mode: "manual".to_owned(),
             completion_mode: "manual".to_owned(),
-            delivery_hours: i64::from(self.delivery_hours.unwrap_or(24)),
+            delivery_hours: self.delivery_hours.unwrap_or(24),
             deadline: self.deadline,
             city: self.city,
             created_at: now,
