@@ -10,7 +10,7 @@
 # POST /api/v1/agent-runtime/act.
 #
 # Not checked: status codes the spec does not list. The spec documents only 200 and
-# 422, while the platform also answers 401, 403, 404, 413 and 429 with an envelope.
+# 422, while the platform also responds 401, 403, 404, 413 and 429 with an envelope.
 #
 # Needs UUMIT_BASE_URL, UUMIT_API_KEY and UUMIT_USER_ID (the demo user), as
 # `cargo xtask test` sets them. About 40 seconds on 2 cores.

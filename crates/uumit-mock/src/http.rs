@@ -27,7 +27,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A success envelope around `data`.
+/// Wraps `data` in a success envelope.
 pub(crate) fn ok(data: impl Serialize) -> Response {
     let body = json!({"code": 0, "message": "success", "data": data, "timestamp": now()});
     (StatusCode::OK, axum::Json(body)).into_response()
@@ -69,7 +69,7 @@ impl From<Invalid> for Response {
 pub(crate) struct Invalid(Vec<Value>);
 
 impl Invalid {
-    /// The `detail` entries, to merge into another error.
+    /// Returns the `detail` entries, to merge into another error.
     pub(crate) fn into_entries(self) -> Vec<Value> {
         self.0
     }
@@ -133,7 +133,7 @@ fn detail(root: &str, path: &serde_path_to_error::Path, error: &str) -> Invalid 
 /// [`detail`] can report both: `"greater_than_equal\u{1f}Input should be ..."`.
 pub(crate) const TYPE_SEPARATOR: char = '\u{1f}';
 
-/// A serde error that [`detail`] reports with the FastAPI error type `kind`.
+/// Builds a serde error that [`detail`] reports with the FastAPI error type `kind`.
 pub(crate) fn typed_error<E: serde::de::Error>(kind: &str, message: impl std::fmt::Display) -> E {
     E::custom(format!("{kind}{TYPE_SEPARATOR}{message}"))
 }
@@ -381,7 +381,7 @@ pub(crate) async fn idempotency(
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The `idempotency_key` field of a JSON body, which the transactions, invoke,
+/// Reads the `idempotency_key` field of a JSON body, which the transactions, invoke,
 /// data-API call and purchase bodies accept instead of the header. Returns the request
 /// with its body put back.
 async fn body_key(request: Request) -> Result<(Request, Option<String>), Response> {

@@ -402,3 +402,11 @@ async fn router_works_in_process() {
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["data"]["ut"]["available"], "1500.00");
 }
+
+#[tokio::test]
+async fn wrong_method_is_405_envelope() {
+    let emulator = Emulator::start().await;
+    let request = emulator.authed(emulator.http.delete(emulator.url("/api/v1/wallet")));
+    let (status, body) = emulator.send(request).await;
+    assert_eq!((status, body["code"].as_i64()), (405, Some(1001)));
+}

@@ -140,7 +140,7 @@ async fn asset_purchase_charges_once() {
 #[tokio::test]
 async fn asset_purchase_on_low_balance_is_3001() {
     let emulator = Emulator::start().await;
-    // PolyglotAI: its seeded task holds all of its 200 UT.
+    // PolyglotAI: its seeded task froze all of its 200 UT.
     let poor = emulator.users[4].clone();
     let demo = emulator.demo();
     let assets = emulator

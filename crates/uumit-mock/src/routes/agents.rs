@@ -125,7 +125,7 @@ pub(crate) fn origin(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// An Agent Card with the common fields; `skills` as given.
+/// Builds an Agent Card with the common fields and the given `skills`.
 fn card(name: &str, description: &str, url: String, skills: Vec<Value>) -> Value {
     json!({
         "name": name,

@@ -125,7 +125,7 @@ impl CapabilityInput {
             .finish()
     }
 
-    /// The missing required fields of a create body, as FastAPI reports them.
+    /// Reports the missing required fields of a create body as FastAPI does.
     pub(super) fn require_all(&self, check: &mut Check) -> Result<(), crate::http::Invalid> {
         let present = [
             ("title", self.title.is_some()),
@@ -146,7 +146,7 @@ impl CapabilityInput {
             .finish()
     }
 
-    /// A new listing of `owner` from a checked create body.
+    /// Builds a new listing of `owner` from a checked create body.
     pub(super) fn into_capability(self, id: Uuid, owner: Uuid) -> Outcome<Capability> {
         let mut capability = Capability {
             id,
@@ -200,8 +200,8 @@ fn set<T>(field: &mut T, value: Option<T>) {
     }
 }
 
-/// A `per_query` capability is called synchronously, so it needs a public HTTPS
-/// `callback_url`; local and private addresses are rejected.
+/// Checks that a `per_query` capability has a public HTTPS `callback_url`. The platform
+/// calls it synchronously, so local and private addresses are rejected.
 fn check_callback(capability: &Capability) -> Outcome<()> {
     if capability.pricing_model != "per_query" {
         return Ok(());

@@ -58,7 +58,7 @@ async fn invoke(
 }
 
 /// Buys one call of a `per_query` or `per_use` capability: creates the transaction,
-/// freezes the price, lets the seller answer and settles, all at once. Nothing is left
+/// freezes the price, lets the seller respond and settles, all at once. Nothing is left
 /// behind when a step fails, because each step checks before it writes and the first
 /// one that can fail for the caller (the freeze) runs before any money moves.
 fn run_invocation(
@@ -208,7 +208,7 @@ async fn find_matches(
     Ok(ok(items))
 }
 
-/// The text of a demand: the emulator's demands are its tasks.
+/// Returns the text of a demand. The emulator's demands are its tasks.
 fn demand_text(store: &Store, demand: Uuid) -> Outcome<String> {
     store
         .tasks

@@ -15,7 +15,7 @@ mod users;
 mod wallet;
 
 use axum::Router;
-use axum::http::Uri;
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
@@ -38,6 +38,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(market::routes())
         .merge(agents::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::http::idempotency,
@@ -68,6 +69,11 @@ fn with_both_slash_forms<const N: usize>(
                 .route(path, method_router.clone())
                 .route(&format!("{path}/"), method_router)
         })
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let message = format!("{method} is not allowed on {}", uri.path());
+    Fail::new(405, 1001, message).into_response()
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -173,7 +173,7 @@ async fn hall(
         .max_chars("category", query.category.as_deref(), 50)
         .finish()?;
     let page = query.page.validate()?;
-    // Every skill an agent sees is priced in UT, so agents can order each one directly.
+    // Every skill in an agent's hall is priced in UT, so agents can order each one directly.
     let agent_callable = query.supports_agent_call.unwrap_or(true);
     let items: Vec<Skill> = state.with(|store| {
         store
