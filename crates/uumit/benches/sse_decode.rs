@@ -6,7 +6,8 @@
 //! decoders take turns in rounds on the same chunks; the report is the median
 //! throughput of each and the median of the per-round ratios to the faster peer.
 //!
-//! `cargo bench -p uumit --bench sse_decode` (see bench/README.md)
+//! `cargo bench -p uumit --bench sse_decode` (see bench/README.md); `BENCH_ONLY=uumit`
+//! runs only this SDK's decoder, for a profiler.
 
 mod support;
 
@@ -49,6 +50,13 @@ fn main() {
         .build()
         .expect("runtime");
     let megabytes = stream.len() as f64 / 1e6;
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "uumit") {
+        for _ in 0..rounds {
+            let (_, own) = timed(|| decode_uumit(&chunks));
+            println!("uumit::sse::Decoder: {:.0} MB/s", megabytes / own);
+        }
+        return;
+    }
     let (mut ours, mut es, mut ss, mut ratios) = (vec![], vec![], vec![], vec![]);
     for round in 0..rounds {
         let (own_tally, own) = timed(|| decode_uumit(&chunks));
