@@ -53,6 +53,9 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 /// Default largest event data, in bytes: 8 MiB.
 pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 << 20;
 
+/// Largest data buffer kept between events, in bytes.
+const KEPT_DATA_BYTES: usize = 64 << 10;
+
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 /// Where the decoder is in the optional byte-order mark at the start of the stream.
@@ -327,9 +330,22 @@ impl Decoder {
         let id = (!self.last_event_id.is_empty()).then(|| self.last_event_id.clone());
         events.push(Event {
             event,
-            data: std::mem::take(&mut self.data),
+            data: self.take_data(),
             id,
         });
+    }
+
+    /// Returns the data of the event in progress in a string of its exact size and keeps
+    /// the buffer for the next event, so a data line appends without growing a fresh
+    /// string each time. A buffer grown past `KEPT_DATA_BYTES` by a large event is
+    /// released instead.
+    fn take_data(&mut self) -> String {
+        if self.data.capacity() > KEPT_DATA_BYTES {
+            return std::mem::take(&mut self.data);
+        }
+        let data = self.data.as_str().to_owned();
+        self.data.clear();
+        data
     }
 }
 

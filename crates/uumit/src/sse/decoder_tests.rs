@@ -444,3 +444,14 @@ fn fuzz_arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn events_after_a_large_one_decode_whole() {
+    let large = "x".repeat(3 * KEPT_DATA_BYTES);
+    let input = format!("data: {large}\ndata: tail\n\ndata: small\n\ndata: é\ndata:\n\n");
+    let mut decoder = Decoder::new();
+    let events = decoder.push(input.as_bytes()).unwrap();
+    let data: Vec<&str> = events.iter().map(|e| e.data.as_str()).collect();
+    assert_eq!(data, [format!("{large}\ntail").as_str(), "small", "é\n"]);
+    assert!(decoder.data.capacity() <= KEPT_DATA_BYTES);
+}
