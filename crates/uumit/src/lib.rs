@@ -57,6 +57,8 @@ pub use code::ApiCode;
 pub use config::{ApiKey, ClientBuilder, Credentials, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
 pub use paging::{Follow, MAX_PAGES, Paginate};
+/// The spec's string enums; each keeps values it does not list in `Unknown(String)`.
+pub use uumit_api::open_enums as enums;
 pub use uumit_api::{Money, types};
 
 /// The traits that put `.call()`, `.items()` and `.pages()` on generated builders.
