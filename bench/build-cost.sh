@@ -26,6 +26,7 @@ seconds() {
 cargo fetch -q
 deps=(-p progenitor-client -p reqwest -p serde_json -p schemars -p uuid -p chrono -p regress -p bytes)
 echo "clean build of the runtime dependencies only: $(CARGO_TARGET_DIR=$BUILD_DIR/deps seconds cargo build --offline "${deps[@]}") s"
+rm -rf "$BUILD_DIR/deps"
 echo "clean build of uumit-api (dependencies + build script + generated code): $(CARGO_TARGET_DIR=$BUILD_DIR/full seconds cargo build --offline -p uumit-api --timings) s"
 cp "$BUILD_DIR"/full/cargo-timings/cargo-timing.html "$OUT/"
 python3 bench/timings_summary.py "$OUT/cargo-timing.html"

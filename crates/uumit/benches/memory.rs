@@ -22,6 +22,9 @@ const PAGE_SIZE: u64 = 100;
 const CHUNK_BYTES: usize = 8 * 1024;
 
 fn main() {
+    if !support::under_cargo_bench("memory") {
+        return;
+    }
     decoder_memory();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

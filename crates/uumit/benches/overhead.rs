@@ -9,6 +9,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use cpu_time::ProcessTime;
 use futures::StreamExt;
 use uumit::prelude::*;
@@ -20,10 +22,7 @@ const CALLS_PER_ROUND: usize = 400;
 const CONCURRENCY: usize = 32;
 
 fn main() {
-    // `cargo test --all-targets` runs bench binaries without `--bench` as a smoke test;
-    // this one needs a release emulator and minutes, so it only runs under `cargo bench`.
-    if !std::env::args().any(|arg| arg == "--bench") {
-        println!("overhead: skipped outside `cargo bench`");
+    if !support::under_cargo_bench("overhead") {
         return;
     }
     pin_to_cpu(std::process::id(), 0);

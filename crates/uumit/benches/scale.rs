@@ -18,6 +18,9 @@ const TASKS: usize = 1_000;
 const CALLS_PER_TASK: usize = 20;
 
 fn main() {
+    if !support::under_cargo_bench("scale") {
+        return;
+    }
     pin_to_cpu(std::process::id(), 0);
     let server = start_emulator();
     let port: u16 = server

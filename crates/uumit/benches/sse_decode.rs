@@ -32,6 +32,9 @@ struct Tally {
 }
 
 fn main() {
+    if !support::under_cargo_bench("sse_decode") {
+        return;
+    }
     pin_to_cpu(std::process::id(), 0);
     let rounds = std::env::var("BENCH_ROUNDS")
         .ok()

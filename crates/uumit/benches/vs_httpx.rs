@@ -28,6 +28,9 @@ const WORKLOADS: [(&str, usize, usize); 4] = [
 ];
 
 fn main() {
+    if !support::under_cargo_bench("vs_httpx") {
+        return;
+    }
     pin_to_cpu(std::process::id(), 0);
     let rounds = std::env::var("BENCH_ROUNDS")
         .ok()

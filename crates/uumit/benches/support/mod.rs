@@ -6,6 +6,17 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// Reports whether the bench runs under `cargo bench`. `cargo test --all-targets` runs
+/// bench binaries without `--bench` as a smoke test; these need a release emulator and
+/// minutes, so they say so and stop there.
+pub fn under_cargo_bench(name: &str) -> bool {
+    let under = std::env::args().any(|arg| arg == "--bench");
+    if !under {
+        println!("{name}: skipped outside `cargo bench`");
+    }
+    under
+}
+
 /// Pins the process `pid` to `cpu` with `taskset`, or says why it could not.
 pub fn pin_to_cpu(pid: u32, cpu: usize) {
     let pinned = Command::new("taskset")
