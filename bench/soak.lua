@@ -1,6 +1,7 @@
 -- Mixed load for bench/soak.sh: per 10 requests, 5 community-stats, 2 capability pages,
 -- 1 wallet read and 2 transaction creations with an Idempotency-Key drawn from a pool of
--- KEYS keys, so retries replay and the set of stored keys is the pool.
+-- KEYS keys, so retries replay and the set of stored keys is the pool. KEYS=0 sends a
+-- new key every time, which shows how the emulator's idempotency store grows.
 local api_key = os.getenv("UUMIT_API_KEY")
 local user_id = os.getenv("UUMIT_USER_ID")
 local capability = os.getenv("SOAK_CAPABILITY")
@@ -23,7 +24,7 @@ request = function()
   elseif slot < 8 then
     return wrk.format("GET", "/api/v1/wallet", headers)
   end
-  headers["Idempotency-Key"] = "soak-" .. (counter % keys)
+  headers["Idempotency-Key"] = "soak-" .. (keys > 0 and counter % keys or counter)
   local body = '{"capability_id":"' .. capability .. '"}'
   local req = wrk.format("POST", "/api/v1/transactions", headers, body)
   headers["Idempotency-Key"] = nil

@@ -5,7 +5,8 @@
 # Not part of CI.
 #
 # Usage: bench/soak.sh   (DURATION=120 bench/soak.sh for a short run; KEYS sets the
-#                         size of the Idempotency-Key pool, default 1000)
+#                         size of the Idempotency-Key pool, default 1000; KEYS=0
+#                         sends a new key with every creation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-600}
