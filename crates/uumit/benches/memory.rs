@@ -56,7 +56,7 @@ fn decoder_memory() {
             decoded += events.len() as u64;
             events.clear();
         }
-        if id % (EVENTS / 20) == 0 {
+        if id.is_multiple_of(EVENTS / 20) {
             samples.push(rss_kib());
         }
     }
@@ -86,7 +86,7 @@ async fn items_memory() {
     while let Some(item) = items.try_next().await.expect("item") {
         std::hint::black_box(item);
         count += 1;
-        if count % 5_000 == 0 {
+        if count.is_multiple_of(5_000) {
             samples.push(rss_kib());
         }
     }

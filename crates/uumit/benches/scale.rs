@@ -83,7 +83,7 @@ async fn load(client: uumit::Client) -> Vec<Duration> {
                 let mut latencies = Vec::with_capacity(CALLS_PER_TASK);
                 for call in 0..CALLS_PER_TASK {
                     let started = Instant::now();
-                    if (n + call) % 2 == 0 {
+                    if (n + call).is_multiple_of(2) {
                         client.get_community_stats().call().await.expect("stats");
                     } else {
                         let page = client.list_capabilities().page(1).page_size(20);

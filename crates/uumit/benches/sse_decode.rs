@@ -155,15 +155,15 @@ fn generate(size: usize) -> Vec<u8> {
             _ => b"\r",
         };
         id += 1;
-        if seed % 7 == 0 {
+        if seed.is_multiple_of(7) {
             out.extend_from_slice(b": keep-alive");
             out.extend_from_slice(end);
         }
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             out.extend_from_slice(b"event: delta");
             out.extend_from_slice(end);
         }
-        if seed % 101 == 0 {
+        if seed.is_multiple_of(101) {
             out.extend_from_slice(b"retry: 3000");
             out.extend_from_slice(end);
         }
