@@ -39,13 +39,16 @@
 //! See [`Error`]: a non-zero envelope `code` is an error even over HTTP 200, and the
 //! retry rules are documented there.
 
+pub mod a2a;
 mod call;
 mod code;
 mod config;
 mod error;
 mod paging;
 mod retry;
+pub mod runtime;
 pub mod sse;
+pub mod tasks_stream;
 mod transport;
 
 use std::sync::Arc;

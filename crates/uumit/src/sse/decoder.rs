@@ -139,6 +139,12 @@ impl Decoder {
         self
     }
 
+    /// Keeps the reconnection time of an earlier decoder of the same stream.
+    pub(crate) fn with_retry(mut self, retry: Option<Duration>) -> Self {
+        self.retry = retry;
+        self
+    }
+
     /// Returns the last event id of the stream: set when an event is dispatched, kept across
     /// events, and empty until an `id:` field arrives. Send it back in `Last-Event-ID`
     /// when reconnecting.
