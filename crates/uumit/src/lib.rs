@@ -40,6 +40,8 @@
 //! retry rules are documented there.
 
 pub mod a2a;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod call;
 mod code;
 mod config;
