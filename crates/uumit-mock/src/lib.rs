@@ -16,10 +16,12 @@
 //! ```
 
 mod http;
+mod protocols;
 mod routes;
 mod seed;
 mod server;
 mod store;
 
+pub use protocols::{AutoSeller, ProtocolConfig, StreamFaults};
 pub use server::{DemoUser, MockConfig, MockServer, app, start};
 pub use store::Store;

@@ -15,6 +15,8 @@ pub struct MockConfig {
     pub seed: u64,
     /// Address to bind. Default `127.0.0.1:0`, an ephemeral loopback port.
     pub bind: SocketAddr,
+    /// Settings of the A2A, agent-runtime and drafting streams.
+    pub protocols: crate::protocols::ProtocolConfig,
 }
 
 impl Default for MockConfig {
@@ -22,6 +24,7 @@ impl Default for MockConfig {
         Self {
             seed: 42,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            protocols: crate::protocols::ProtocolConfig::default(),
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct DemoUser {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) protocols: Arc<crate::protocols::Protocols>,
 }
 
 impl AppState {
@@ -58,6 +62,7 @@ impl AppState {
 pub fn app(config: &MockConfig) -> axum::Router {
     let state = AppState {
         store: Arc::new(Mutex::new(Store::seeded(config.seed))),
+        protocols: Arc::new(crate::protocols::Protocols::new(config.protocols.clone())),
     };
     crate::routes::router(state)
 }

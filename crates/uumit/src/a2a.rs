@@ -508,7 +508,12 @@ impl A2aClient {
         key: Option<&str>,
         resend: Resend,
     ) -> Result<T> {
-        let id = Id::String(uuid::Uuid::new_v4().to_string());
+        // The platform replays the first response stored for an idempotency key, with
+        // the first request's id; deriving the id from the key keeps a replay matching.
+        let id = match key {
+            Some(key) => Id::String(format!("{method}:{key}")),
+            None => Id::String(uuid::Uuid::new_v4().to_string()),
+        };
         let body = request_body(&id, method, params);
         let policy = self.client.config.retry.clone();
         let mut attempt = 0;

@@ -1,8 +1,11 @@
 //! The emulator's routes, one module per area of the platform.
 
+mod a2a;
+mod ai_create;
 mod capabilities;
 mod paged;
 mod public;
+mod runtime;
 mod transactions;
 mod wallet;
 
@@ -20,6 +23,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(wallet::routes())
         .merge(capabilities::routes())
         .merge(transactions::routes())
+        .merge(a2a::routes())
+        .merge(ai_create::routes())
+        .merge(runtime::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
