@@ -205,33 +205,38 @@ async fn act(
         .into());
     }
     let payload = body.payload;
-    match body.action.as_str() {
+    let outcome = match body.action.as_str() {
         "accept_job" | "reject_job" | "heartbeat_job" | "deliver_job" | "fail_job" => {
             job_action(&state, caller, &body.action, &payload)
         }
         "send_message" => send_message(&state, caller, &payload),
         other => Err(Fail::invalid(format!(
             "unknown action {other:?}; expected accept_job, reject_job, heartbeat_job, deliver_job, fail_job or send_message"
-        ))
-        .into()),
-    }
+        ))),
+    };
+    outcome.map(ok).map_err(Into::into)
 }
 
-fn field<'a>(payload: &'a Map<String, Value>, name: &str) -> Result<&'a Value, Response> {
+fn field<'a>(payload: &'a Map<String, Value>, name: &str) -> Result<&'a Value, Fail> {
     payload
         .get(name)
-        .ok_or_else(|| Fail::invalid(format!("payload.{name} is required")).into())
+        .ok_or_else(|| Fail::invalid(format!("payload.{name} is required")))
 }
 
-fn uuid_field(payload: &Map<String, Value>, name: &str) -> Result<Uuid, Response> {
+fn uuid_field(payload: &Map<String, Value>, name: &str) -> Result<Uuid, Fail> {
     let value = field(payload, name)?;
     value
         .as_str()
         .and_then(|s| Uuid::parse_str(s).ok())
-        .ok_or_else(|| Fail::invalid(format!("payload.{name} must be a UUID, got {value}")).into())
+        .ok_or_else(|| Fail::invalid(format!("payload.{name} must be a UUID, got {value}")))
 }
 
-fn job_action(state: &AppState, caller: Uuid, action: &str, payload: &Map<String, Value>) -> Reply {
+fn job_action(
+    state: &AppState,
+    caller: Uuid,
+    action: &str,
+    payload: &Map<String, Value>,
+) -> Result<Value, Fail> {
     let job_id = uuid_field(payload, "job_id")?;
     let protocols = &state.protocols;
     let job = protocols
@@ -245,8 +250,7 @@ fn job_action(state: &AppState, caller: Uuid, action: &str, payload: &Map<String
             400,
             1004,
             format!("job {job_id} expired; it was not accepted within 5 minutes"),
-        )
-        .into());
+        ));
     }
     let status = match action {
         "accept_job" => state.with(|store| store.accept(caller, tx))?.status,
@@ -258,9 +262,8 @@ fn job_action(state: &AppState, caller: Uuid, action: &str, payload: &Map<String
         "deliver_job" => {
             let result = field(payload, "result_payload")?.clone();
             if job.delivered {
-                return Err(
-                    Fail::new(409, 4501, format!("job {job_id} was already delivered")).into(),
-                );
+                let message = format!("job {job_id} was already delivered");
+                return Err(Fail::new(409, 4501, message));
             }
             let delivered = state.with(|store| store.deliver(caller, tx, result))?;
             protocols.mark_delivered(job_id);
@@ -282,9 +285,7 @@ fn job_action(state: &AppState, caller: Uuid, action: &str, payload: &Map<String
             failed.status
         }
     };
-    Ok(ok(
-        json!({"action": action, "job_id": job_id, "status": job_status(status)}),
-    ))
+    Ok(json!({"action": action, "job_id": job_id, "status": job_status(status)}))
 }
 
 fn job_status(status: TxStatus) -> &'static str {
@@ -307,15 +308,19 @@ fn job_update(
     protocols.log(seller, "job_update", data);
 }
 
-fn send_message(state: &AppState, caller: Uuid, payload: &Map<String, Value>) -> Reply {
+fn send_message(
+    state: &AppState,
+    caller: Uuid,
+    payload: &Map<String, Value>,
+) -> Result<Value, Fail> {
     let to = uuid_field(payload, "to_user_id")?;
     state.with(|store| store.user(to).map(|_| ()))?;
-    let text = |name: &str| -> Result<String, Response> {
+    let text = |name: &str| -> Result<String, Fail> {
         let value = field(payload, name)?;
         value
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| Fail::invalid(format!("payload.{name} must be a string")).into())
+            .ok_or_else(|| Fail::invalid(format!("payload.{name} must be a string")))
     };
     let message_id = Uuid::new_v4();
     let data = json!({
@@ -327,7 +332,5 @@ fn send_message(state: &AppState, caller: Uuid, payload: &Map<String, Value>) ->
         "content": text("content")?,
     });
     state.protocols.log(to, "agent_msg", data);
-    Ok(ok(
-        json!({"action": "send_message", "message_id": message_id}),
-    ))
+    Ok(json!({"action": "send_message", "message_id": message_id}))
 }
