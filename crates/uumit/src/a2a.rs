@@ -56,7 +56,7 @@ pub enum Id {
 }
 
 impl Id {
-    /// Whether a reply with id `self` answers the request with id `request`.
+    /// Reports whether a reply with id `self` is the reply to the request with id `request`.
     pub fn answers(&self, request: &Id) -> bool {
         match (self, request) {
             (Id::Number(a), Id::Number(b)) => a == b,
@@ -97,7 +97,7 @@ pub enum RpcErrorCode {
     InvalidRequest,
     /// -32601: no such method.
     MethodNotFound,
-    /// -32602: the params are invalid; `data.detail` says how.
+    /// -32602: the params are invalid; `data.detail` explains why.
     InvalidParams,
     /// -32603: the server failed.
     InternalError,
@@ -299,7 +299,7 @@ pub struct Task {
     /// Time of the last change, ISO-8601.
     #[serde(default)]
     pub updated_at: Option<String>,
-    /// What the seller delivered, as sent.
+    /// The seller's deliverables, as sent.
     #[serde(default)]
     pub artifacts: Option<Vec<Value>>,
 }
@@ -340,7 +340,7 @@ impl SendParams {
         self
     }
 
-    /// The demand the purchase answers. Default none.
+    /// The demand the purchase fulfils. Default none.
     pub fn demand_id(mut self, id: impl Into<String>) -> Self {
         self.demand_id = Some(id.into());
         self
@@ -464,7 +464,7 @@ impl A2aClient {
     ///
     /// # Errors
     ///
-    /// The JSON-RPC error when the server answers with JSON instead of an event
+    /// The JSON-RPC error when the server returns JSON instead of an event
     /// stream, or the platform's error for any other refusal.
     pub async fn subscribe(&self, id: &str) -> Result<Subscription> {
         let request_id = Id::String(format!("sub-{}", uuid::Uuid::new_v4()));

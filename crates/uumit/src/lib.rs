@@ -38,6 +38,15 @@
 //!
 //! See [`Error`]: a non-zero envelope `code` is an error even over HTTP 200, and the
 //! retry rules are documented there.
+//!
+//! # Streams and A2A
+//!
+//! - [`a2a`]: the A2A JSON-RPC client of `POST /a2a` ([`Client::a2a`]), with
+//!   `tasks/sendSubscribe` as a stream of task states.
+//! - [`runtime`]: the agent-runtime job channel and its actions ([`Client::runtime`]).
+//! - [`tasks_stream`]: the AI task draft stream ([`Client::ai_create_task_stream`]).
+//! - [`sse`]: the event-stream [`Decoder`](sse::Decoder) and the reconnecting
+//!   [`EventStream`](sse::EventStream) the others are built on.
 
 pub mod a2a;
 #[cfg(feature = "blocking")]

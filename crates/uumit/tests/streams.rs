@@ -435,7 +435,7 @@ async fn ai_create_streams_draft() {
     assert_eq!(error.code(), Some(5001));
 }
 
-/// A one-shot server that answers one request with `response`, then reports whether
+/// Starts a one-shot server that sends `response` to one request, then reports whether
 /// the client closed the connection.
 async fn raw_server(response: &'static [u8]) -> (String, tokio::task::JoinHandle<bool>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -22,7 +22,7 @@ pub struct ProtocolConfig {
     /// The emulated seller behind `tasks/sendSubscribe` when the capability's seller is
     /// not connected to the agent runtime; `None` leaves every step to the clients.
     pub auto_seller: Option<AutoSeller>,
-    /// Answers `POST /api/v1/agent-runtime/act` and `connect` with HTTP 503 and
+    /// Rejects `POST /api/v1/agent-runtime/act` and `connect` with HTTP 503 and
     /// `Retry-After` when true. Default false.
     pub runtime_maintenance: bool,
     /// Failures injected into the streams, for client tests.
@@ -63,7 +63,7 @@ pub struct StreamFaults {
     /// Cuts the first agent-runtime connection in the middle of the event after this
     /// many events, without the blank line that would dispatch it.
     pub cut_runtime_after_events: Option<usize>,
-    /// Answers the first `tasks/sendSubscribe` with a JSON-RPC error (-32603) in a JSON
+    /// Replies to the first `tasks/sendSubscribe` with a JSON-RPC error (-32603) in a JSON
     /// body instead of an event stream.
     pub subscribe_json_error: bool,
     /// Ends the first `tasks/sendSubscribe` stream after its first event, before the

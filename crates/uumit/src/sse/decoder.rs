@@ -55,7 +55,7 @@ pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 << 20;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
-/// Where the decoder is in the optional byte-order mark at the start of the stream.
+/// Progress through the optional byte-order mark at the start of the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Bom {
     /// This many bytes of the mark matched so far.
@@ -68,10 +68,10 @@ enum Bom {
 ///
 /// Feed it the bytes of a `text/event-stream` body in chunks of any size with
 /// [`push`](Self::push); it returns the events completed by each chunk. It follows the
-/// WHATWG parsing rules: LF, CR and CRLF line ends, also split across chunks; one leading
-/// UTF-8 byte-order mark skipped; comment lines; the `event`, `data`, `id` and `retry`
-/// fields; lines decoded as UTF-8 with invalid bytes replaced by U+FFFD. Memory is
-/// bounded by a maximum line length and a maximum event size.
+/// WHATWG parsing rules. Lines end in LF, CR or CRLF, also split across chunks. One
+/// leading UTF-8 byte-order mark is skipped, and comment lines are ignored. The fields
+/// are `event`, `data`, `id` and `retry`. Lines are decoded as UTF-8, with invalid bytes
+/// replaced by U+FFFD. Memory is bounded by a maximum line length and event size.
 ///
 /// ```
 /// let mut decoder = uumit::sse::Decoder::new();

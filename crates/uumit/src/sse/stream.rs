@@ -18,7 +18,7 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Largest error body read when a stream is refused, in bytes.
 const MAX_ERROR_BODY: usize = 64 << 10;
 
-/// How a reconnect tells the server the last event received.
+/// How a reconnect sends the server the id of the last event received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Resume {
@@ -83,13 +83,13 @@ impl StreamOptions {
         self
     }
 
-    /// Longest delay between reconnects. Default 30 s.
+    /// Maximum delay between reconnects. Default 30 s.
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
 
-    /// Longest silence, in which not even a comment arrives, before the connection
+    /// Maximum silence, in which not even a comment arrives, before the connection
     /// counts as dropped. Default 90 s; `None` waits forever.
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.idle_timeout = timeout;
@@ -263,7 +263,7 @@ impl EventStream {
     ///
     /// # Errors
     ///
-    /// The platform's [`Error`] when the server answers with a status other than 200
+    /// The platform's [`Error`] when the server returns a status other than 200
     /// or 204, a content type other than `text/event-stream`, or cannot be reached.
     pub async fn open(
         client: &crate::Client,
@@ -376,7 +376,7 @@ impl EventStream {
         let mut events = Vec::new();
         self.decoder
             .push_into(bytes, &mut events)
-            .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()).with_source(e))?;
+            .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))?;
         self.queue.extend(events);
         if self.queue.len() > before {
             self.fruitless = 0;
