@@ -539,3 +539,87 @@ async fn reconnects_without_progress_are_bounded() {
         );
     }
 }
+
+/// Reads one HTTP request with a `content-length` body and returns its body.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = socket.read(&mut buffer).await.unwrap();
+        data.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        let Some(split) = text.find("\r\n\r\n") else {
+            continue;
+        };
+        let length = text[..split]
+            .lines()
+            .find_map(|l| {
+                l.to_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap())
+            })
+            .unwrap_or(0);
+        if data.len() >= split + 4 + length {
+            return text[split + 4..].to_owned();
+        }
+    }
+}
+
+/// A JSON-RPC server that drops the first connection after reading the request, then
+/// answers each later request with a task; returns the number of requests it read.
+async fn flaky_rpc_server() -> (String, tokio::task::JoinHandle<usize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut requests = 0;
+        while let Ok(Ok((mut socket, _))) =
+            tokio::time::timeout(Duration::from_secs(2), listener.accept()).await
+        {
+            let body = read_request(&mut socket).await;
+            requests += 1;
+            if requests == 1 {
+                continue;
+            }
+            let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].clone();
+            let reply = serde_json::json!({"jsonrpc": "2.0", "id": id, "result": {"id": "t", "status": "working"}});
+            let text = reply.to_string();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            socket.write_all(response.as_bytes()).await.unwrap();
+        }
+        requests
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a2a_get_retried_after_dropped_connection() {
+    let (url, server) = flaky_rpc_server().await;
+    let task = anonymous(&url).a2a().get("t").await.unwrap();
+    assert_eq!(task.status.state, TaskState::Working);
+    assert_eq!(server.await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a2a_send_not_resent_after_write() {
+    let (url, server) = flaky_rpc_server().await;
+    let error = anonymous(&url)
+        .a2a()
+        .send(SendParams::new("c"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert_eq!(server.await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a2a_send_resent_when_caller_opts_in() {
+    let (url, server) = flaky_rpc_server().await;
+    let params = SendParams::new("c")
+        .idempotency_key("k-1")
+        .resend_after_write(true);
+    anonymous(&url).a2a().send(params).await.unwrap();
+    assert_eq!(server.await.unwrap(), 2);
+}
