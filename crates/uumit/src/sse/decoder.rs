@@ -251,13 +251,24 @@ impl Decoder {
         chunk: &'c [u8],
         events: &mut Vec<Event>,
     ) -> Result<&'c [u8], DecodeError> {
-        let valid = match std::str::from_utf8(chunk) {
-            Ok(text) => text.len(),
-            Err(error) => error.valid_up_to(),
+        let text = match simdutf8::compat::from_utf8(chunk) {
+            Ok(text) => text,
+            Err(error) => {
+                simdutf8::basic::from_utf8(&chunk[..error.valid_up_to()]).unwrap_or_default()
+            }
         };
-        let text = std::str::from_utf8(&chunk[..valid]).unwrap_or_default();
+        let valid = text.len();
+        // Most streams end lines in LF alone; looking for one byte is faster than two.
+        let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
+        let find_end = |bytes: &[u8]| {
+            if has_cr {
+                memchr::memchr2(b'\n', b'\r', bytes)
+            } else {
+                memchr::memchr(b'\n', bytes)
+            }
+        };
         let mut start = 0;
-        while let Some(end) = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[start..]) {
+        while let Some(end) = find_end(&text.as_bytes()[start..]) {
             let end = start + end;
             self.process_line(&text[start..end], events)?;
             let rest = self.after_line_end(chunk, end);
@@ -326,8 +337,11 @@ impl Decoder {
         if line.starts_with(':') {
             return Ok(());
         }
-        let (name, value) = match line.split_once(':') {
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+        let (name, value) = match memchr::memchr(b':', line.as_bytes()) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
+            }
             None => (line, ""),
         };
         self.in_event = true;
