@@ -623,3 +623,45 @@ async fn a2a_send_resent_when_caller_opts_in() {
     anonymous(&url).a2a().send(params).await.unwrap();
     assert_eq!(server.await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn buyer_cancel_sends_job_cancel() {
+    let setup = setup(fast_protocols()).await;
+    let runtime = fast_runtime(&setup.seller);
+    let mut events = runtime.connect().await.unwrap();
+    let body = uumit::types::TransactionCreate::builder()
+        .capability_id(setup.capability_id.parse::<uuid::Uuid>().unwrap());
+    let created = setup
+        .buyer
+        .create_transaction()
+        .body(body)
+        .call()
+        .await
+        .unwrap();
+    setup
+        .buyer
+        .freeze_transaction()
+        .tx_id(created.id)
+        .call()
+        .await
+        .unwrap();
+    let job = next_job(&mut events).await;
+    setup
+        .buyer
+        .cancel_transaction()
+        .tx_id(created.id)
+        .call()
+        .await
+        .unwrap();
+
+    loop {
+        let received = events.next().await.unwrap().unwrap();
+        if let RuntimeEvent::JobCancel { job_id, reason } = received.event {
+            assert_eq!(job_id, job.job_id);
+            assert!(!reason.is_empty());
+            break;
+        }
+    }
+    let error = runtime.accept_job(&job.job_id).await.unwrap_err();
+    assert_eq!(error.code(), Some(4501));
+}

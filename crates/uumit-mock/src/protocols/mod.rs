@@ -86,6 +86,8 @@ pub(crate) struct Job {
     pub(crate) seller: Uuid,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) delivered: bool,
+    /// A `job_cancel` or expiry `job_update` was sent; nothing more happens to it.
+    pub(crate) closed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -200,6 +202,7 @@ impl Protocols {
             seller,
             expires_at: now + JOB_LIFETIME,
             delivered: false,
+            closed: false,
         };
         runtime.jobs.insert(job_id, job);
         Some(job_id)
@@ -207,6 +210,23 @@ impl Protocols {
 
     pub(crate) fn job(&self, job_id: Uuid) -> Option<Job> {
         self.runtime().jobs.get(&job_id).cloned()
+    }
+
+    /// The jobs of `seller` that are not closed yet, with their ids.
+    pub(crate) fn open_jobs(&self, seller: Uuid) -> Vec<(Uuid, Job)> {
+        let runtime = self.runtime();
+        let open = runtime
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.seller == seller && !j.closed);
+        open.map(|(id, job)| (*id, job.clone())).collect()
+    }
+
+    /// Marks a job closed.
+    pub(crate) fn close_job(&self, job_id: Uuid) {
+        if let Some(job) = self.runtime().jobs.get_mut(&job_id) {
+            job.closed = true;
+        }
     }
 
     /// Marks a job delivered; false when it already was.

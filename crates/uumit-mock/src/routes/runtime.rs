@@ -130,6 +130,7 @@ impl Connection {
                 return Some(sse::frame(event, Some(id), &data));
             }
             self.dispatch_jobs();
+            self.close_jobs();
             let events = self.state.protocols.events_from(self.user, self.next_from);
             if let Some(last) = events.last() {
                 self.next_from = last.id + 1;
@@ -179,6 +180,35 @@ impl Connection {
                 "expires_at": expires_at,
             });
             protocols.log(user, "job_dispatch", data);
+        }
+    }
+}
+
+impl Connection {
+    /// Sends `job_cancel` for jobs whose buyer cancelled, and a `job_update` with status
+    /// `expired` for jobs not accepted within their lifetime.
+    fn close_jobs(&self) {
+        let protocols = &self.state.protocols;
+        let now = Utc::now();
+        for (job_id, job) in protocols.open_jobs(self.user) {
+            let tx = job.transaction_id;
+            let status = self
+                .state
+                .with(|store| store.transactions.get(&tx).map(|t| t.status));
+            match status {
+                Some(TxStatus::CancelledByBuyer) => {
+                    let reason = "the buyer cancelled the transaction";
+                    let data = json!({"job_id": job_id, "reason": reason});
+                    protocols.log(self.user, "job_cancel", data);
+                    protocols.close_job(job_id);
+                }
+                Some(TxStatus::Frozen) if now > job.expires_at => {
+                    let note = "the job was not accepted within 5 minutes";
+                    job_update(protocols, self.user, job_id, tx, "expired", note);
+                    protocols.close_job(job_id);
+                }
+                _ => {}
+            }
         }
     }
 }
