@@ -258,17 +258,18 @@ impl Decoder {
             }
         };
         let valid = text.len();
-        // Most streams end lines in LF alone; looking for one byte is faster than two.
-        let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
-        let find_end = |bytes: &[u8]| {
-            if has_cr {
-                memchr::memchr2(b'\n', b'\r', bytes)
-            } else {
-                memchr::memchr(b'\n', bytes)
+        // Most streams end lines in LF alone, and one pass over the text for one byte
+        // is faster than a search for either of two per line.
+        if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                self.process_line(&text[start..end], events)?;
+                start = end + 1;
             }
-        };
+            return Ok(&chunk[start..]);
+        }
         let mut start = 0;
-        while let Some(end) = find_end(&text.as_bytes()[start..]) {
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[start..]) {
             let end = start + end;
             self.process_line(&text[start..end], events)?;
             let rest = self.after_line_end(chunk, end);
