@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use uumit::prelude::*;
 
-use support::{pin_to_cpu, start_emulator};
+use support::{established_to, pin_to_cpu, start_emulator};
 
 const TASKS: usize = 1_000;
 const CALLS_PER_TASK: usize = 20;
@@ -23,12 +23,7 @@ fn main() {
     }
     pin_to_cpu(std::process::id(), 0);
     let server = start_emulator();
-    let port: u16 = server
-        .base_url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port in the base URL");
+    let port = support::port_of(&server.base_url);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -100,23 +95,4 @@ async fn load(client: uumit::Client) -> Vec<Duration> {
         all.extend(task.await.expect("task"));
     }
     all
-}
-
-/// Established TCP connections whose remote end is `port` on this machine.
-fn established_to(port: u16) -> usize {
-    let wanted = format!(":{port:04X}");
-    ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok())
-        .map(|table| {
-            table
-                .lines()
-                .skip(1)
-                .filter(|line| {
-                    let fields: Vec<&str> = line.split_whitespace().collect();
-                    fields.len() > 3 && fields[2].ends_with(&wanted) && fields[3] == "01"
-                })
-                .count()
-        })
-        .sum()
 }

@@ -122,3 +122,47 @@ pub fn status_kib(path: &str, field: &str) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// Established TCP connections on this machine whose remote end is `port`: the client
+/// side of the connections to a local server on that port.
+pub fn established_to(port: u16) -> usize {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    fields.len() > 3 && fields[2].ends_with(&wanted) && fields[3] == "01"
+                })
+                .count()
+        })
+        .sum()
+}
+
+/// The port of an `http://host:port` base URL.
+pub fn port_of(base_url: &str) -> u16 {
+    base_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port in the base URL")
+}
+
+/// CPU time a process has used so far, in seconds (`utime` + `stime` of
+/// `/proc/<pid>/stat`, at the usual 100 ticks a second).
+pub fn process_cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
