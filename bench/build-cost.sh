@@ -24,7 +24,10 @@ seconds() {
 
 : >"$OUT/cargo.log"
 cargo fetch -q
-deps=(-p progenitor-client -p reqwest -p serde_json -p schemars -p uuid -p chrono -p regress -p bytes)
+# uumit-api's direct runtime dependencies at the versions it uses, as `-p name@version`.
+mapfile -t deps < <(cargo tree --offline -p uumit-api -e normal --depth 1 --prefix none |
+  tail -n +2 | sort -u | awk '{sub(/^v/, "", $2); print "-p\n" $1 "@" $2}')
+echo "runtime dependencies: ${deps[*]}"
 echo "clean build of the runtime dependencies only: $(CARGO_TARGET_DIR=$BUILD_DIR/deps seconds cargo build --offline "${deps[@]}") s"
 rm -rf "$BUILD_DIR/deps"
 echo "clean build of uumit-api (dependencies + build script + generated code): $(CARGO_TARGET_DIR=$BUILD_DIR/full seconds cargo build --offline -p uumit-api --timings) s"

@@ -11,8 +11,8 @@ def millis(text: str) -> float:
 
 report = sys.stdin.read()
 rate = re.search(r"Requests/sec:\s+([\d.]+)", report).group(1)
-p50 = millis(re.search(r"50%\s+(\S+)", report).group(1))
-p99 = millis(re.search(r"99%\s+(\S+)", report).group(1))
+p50 = millis(re.search(r"^\s+50%\s+(\S+)", report, re.M).group(1))
+p99 = millis(re.search(r"^\s+99%\s+(\S+)", report, re.M).group(1))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
 errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report)
 print(
