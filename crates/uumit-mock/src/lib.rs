@@ -16,6 +16,7 @@
 //! ```
 
 mod http;
+mod mcp;
 mod routes;
 mod seed;
 mod server;

@@ -31,6 +31,7 @@ async fn main() -> std::io::Result<()> {
     let config = uumit_mock::MockConfig {
         seed: args.seed,
         bind: SocketAddr::new(args.host, args.port),
+        ..Default::default()
     };
     let server = uumit_mock::start(config).await?;
     let demo = server.demo_user();

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -15,6 +16,8 @@ pub struct MockConfig {
     pub seed: u64,
     /// Address to bind. Default `127.0.0.1:0`, an ephemeral loopback port.
     pub bind: SocketAddr,
+    /// Time between the `: ping` comments of an MCP event stream. Default 15 s.
+    pub mcp_ping_interval: Duration,
 }
 
 impl Default for MockConfig {
@@ -22,6 +25,7 @@ impl Default for MockConfig {
         Self {
             seed: 42,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mcp_ping_interval: Duration::from_secs(15),
         }
     }
 }
@@ -39,6 +43,7 @@ pub struct DemoUser {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) mcp: crate::mcp::McpState,
 }
 
 impl AppState {
@@ -58,6 +63,7 @@ impl AppState {
 pub fn app(config: &MockConfig) -> axum::Router {
     let state = AppState {
         store: Arc::new(Mutex::new(Store::seeded(config.seed))),
+        mcp: crate::mcp::McpState::new(config.mcp_ping_interval),
     };
     crate::routes::router(state)
 }

@@ -1,7 +1,7 @@
 //! The emulator's routes, one module per area of the platform.
 
 mod capabilities;
-mod paged;
+pub(crate) mod paged;
 mod public;
 mod transactions;
 mod wallet;
@@ -20,6 +20,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(wallet::routes())
         .merge(capabilities::routes())
         .merge(transactions::routes())
+        .merge(crate::mcp::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
