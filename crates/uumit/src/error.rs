@@ -32,6 +32,10 @@ pub enum ErrorKind {
     Config,
     /// A redirect was refused or went on too long.
     Redirect,
+    /// The server answered a JSON-RPC request (MCP) with an error object:
+    /// [`Error::code`] is the JSON-RPC error code, for example -32602 for invalid
+    /// params, and [`Error::data`] the error's `data`.
+    Rpc,
 }
 
 /// One entry of a FastAPI validation error (`detail` of an HTTP 422 body).

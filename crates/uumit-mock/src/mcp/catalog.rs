@@ -64,8 +64,8 @@ impl Store {
         })
     }
 
-    /// Lowest, median and highest price of the active listings of that category and
-    /// type, or of the category alone when none has that type.
+    /// Median, lowest and highest price of the active listings of that category and
+    /// type, or of the category alone when none has that type; zero with no sample.
     pub(crate) fn price_suggestion_view(&self, category: &str, capability_type: &str) -> Value {
         let in_category = |c: &&Capability| c.status == "active" && c.category == category;
         let mut prices: Vec<Money> = self
@@ -84,13 +84,14 @@ impl Store {
                 .collect();
         }
         prices.sort();
+        let at = |index: usize| prices.get(index).copied().unwrap_or(Money::ZERO);
         json!({
             "category": category,
             "capability_type": capability_type,
-            "suggested_price_ut": prices.get(prices.len() / 2),
-            "min_price_ut": prices.first(),
-            "max_price_ut": prices.last(),
-            "sample_size": prices.len(),
+            "median_price_ut": at(prices.len() / 2),
+            "suggested_range_low": at(0),
+            "suggested_range_high": at(prices.len().saturating_sub(1)),
+            "sample_count": prices.len(),
         })
     }
 
@@ -120,7 +121,13 @@ impl Store {
             transaction.result_payload = Some(output.clone());
         }
         let settled = self.settle(caller, created.id)?;
-        Ok(json!({"transaction": settled, "output": output}))
+        Ok(json!({
+            "transaction_id": settled.id,
+            "status": settled.status,
+            "charged_ut": settled.price_ut,
+            "result": output,
+            "latency_ms": 0,
+        }))
     }
 
     /// The buyer releases a transaction's frozen price to the seller: from `frozen`,
