@@ -125,9 +125,41 @@ async fn read_tools_return_typed_results() {
     assert!(price.median_price_ut <= price.suggested_range_high);
 }
 
+/// The seller of `transaction` accepts and delivers it over REST.
+async fn deliver_as_seller(server: &uumit_mock::MockServer, transaction: &types::TransactionOut) {
+    let seller_id = transaction.seller_user_id.to_string();
+    let seller = uumit_mock::Store::seeded(42)
+        .seeded_users()
+        .into_iter()
+        .find(|u| u.user_id == seller_id)
+        .unwrap();
+    let seller = Client::builder()
+        .base_url(server.base_url())
+        .credentials(seller.api_key, seller.user_id)
+        .build()
+        .unwrap();
+    seller
+        .accept_transaction()
+        .tx_id(transaction.id)
+        .call()
+        .await
+        .unwrap();
+    let mut result = serde_json::Map::new();
+    result.insert("report".into(), json!("done"));
+    seller
+        .deliver_transaction()
+        .tx_id(transaction.id)
+        .body(types::TransactionDeliver {
+            result_payload: result,
+        })
+        .call()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn create_and_settle_move_ut_once_per_key() {
-    let (_server, client) = emulator().await;
+    let (server, client) = emulator().await;
     let mcp = uumit::mcp::connect(&client).await.unwrap();
     let bought = capability(&mcp, "per_use").await;
     let before = available(&mcp).await;
@@ -140,14 +172,35 @@ async fn create_and_settle_move_ut_once_per_key() {
     assert_eq!(first.status.as_str(), "frozen");
     assert_eq!(available(&mcp).await, before - bought.price_ut);
 
+    deliver_as_seller(&server, &first).await;
     let settle = SettleTransactionInput::new(first.id);
     let settled = mcp.settle_transaction(settle.clone()).await.unwrap();
     let again = mcp.settle_transaction(settle).await.unwrap();
+
     assert_eq!(settled.status.as_str(), "settled");
     assert_eq!(again.updated_at, settled.updated_at);
     let wallet = mcp.wallet(WalletInput::default()).await.unwrap();
     assert_eq!(wallet.ut.available, before - bought.price_ut);
     assert_eq!(wallet.ut.frozen, Money::ZERO);
+}
+
+#[tokio::test]
+async fn settle_before_delivery_is_api_error() {
+    let (_server, client) = emulator().await;
+    let mcp = uumit::mcp::connect(&client).await.unwrap();
+    let bought = capability(&mcp, "per_use").await;
+    let created = mcp
+        .create_transaction(CreateTransactionInput::new(bought.id))
+        .await
+        .unwrap();
+
+    let error = mcp
+        .settle_transaction(SettleTransactionInput::new(created.id))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert_eq!(error.code(), Some(4501));
 }
 
 #[tokio::test]

@@ -135,7 +135,8 @@ struct CreateArgs {
     idempotency_key: String,
 }
 
-/// `uuagent_settle_transaction`: the buyer releases the frozen price to the seller.
+/// `uuagent_settle_transaction`: the buyer confirms a delivered transaction, paying the
+/// seller.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SettleArgs {
@@ -199,7 +200,7 @@ fn catalog() -> Vec<Tool> {
         ),
         tool::<SettleArgs>(
             "uuagent_settle_transaction",
-            "Release a transaction's frozen price to the seller (spends UT).",
+            "Confirm a delivered transaction, paying the seller its frozen price (spends UT).",
         ),
     ]
 }
@@ -262,9 +263,7 @@ impl Tools {
             "uuagent_match_capability" => {
                 let args: MatchArgs = parse(name, arguments)?;
                 let limit = bounded("limit", args.limit, 50)?;
-                self.read(|s| {
-                    Ok(s.match_capabilities_view(&args.query, args.category.as_deref(), limit))
-                })
+                self.read(|s| Ok(matches(s, &args, limit)))
             }
             "uuagent_wallet" => {
                 let args: WalletArgs = parse(name, arguments)?;
@@ -279,7 +278,10 @@ impl Tools {
             }
             "uuagent_price_suggestion" => {
                 let args: PriceArgs = parse(name, arguments)?;
-                self.read(|s| Ok(s.price_suggestion_view(&args.category, &args.capability_type)))
+                self.read(|s| {
+                    let capability_type = Some(args.capability_type.as_str());
+                    Ok(s.pricing_suggestion(&args.category, capability_type, None))
+                })
             }
             "uuagent_invoke" => {
                 let args: InvokeArgs = parse(name, arguments)?;
@@ -299,7 +301,7 @@ impl Tools {
             "uuagent_settle_transaction" => {
                 let args: SettleArgs = parse(name, arguments)?;
                 self.write("uuagent_settle_transaction", &args.idempotency_key, |s| {
-                    Ok(json!(s.settle(caller, args.transaction_id)?))
+                    Ok(json!(s.confirm(caller, args.transaction_id)?))
                 })?
             }
             other => {
@@ -402,11 +404,24 @@ fn discover(store: &Store, args: &DiscoverArgs, page: Page) -> Value {
 
 fn search(store: &Store, args: &SearchArgs, page: Page) -> Value {
     let items: Vec<_> = store
-        .search_capabilities(&args.query, args.category.as_deref())
+        .match_capabilities(&args.query, args.category.as_deref(), usize::MAX)
         .into_iter()
-        .map(|(capability, _)| capability)
+        .map(|(capability, _, _)| capability)
         .collect();
     page.slice(items)
+}
+
+fn matches(store: &Store, args: &MatchArgs, limit: usize) -> Value {
+    let ranked = store.match_capabilities(&args.query, args.category.as_deref(), usize::MAX);
+    let total = ranked.len();
+    let items: Vec<Value> = ranked
+        .into_iter()
+        .take(limit)
+        .map(|(capability, score, reason)| {
+            json!({"capability": capability, "match_score": score, "match_reason": reason})
+        })
+        .collect();
+    json!({"items": items, "total": total})
 }
 
 fn wallet(store: &Store, caller: Uuid, user_id: Option<&str>) -> Outcome<Value> {

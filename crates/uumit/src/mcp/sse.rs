@@ -2,6 +2,7 @@
 //! [`Transport`]: a GET opens an event stream whose first `endpoint` event names the URL
 //! to POST messages to; every reply comes back on the stream as a `message` event.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use rmcp::transport::Transport;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind};
+use crate::sse::{Decoder, Event};
 
 /// Replies buffered between the event stream and the rmcp service.
 const REPLY_CAPACITY: usize = 32;
@@ -127,27 +129,38 @@ impl Transport<RoleClient> for SseClientTransport {
     }
 }
 
-/// One decoded event: its name (`message` when the stream gave none) and data.
-struct Event {
-    name: String,
-    data: String,
-}
-
-/// The response body as SSE events; comments and events without data are skipped.
+/// The response body as SSE events, decoded by [`crate::sse::Decoder`].
 fn decode(response: reqwest::Response) -> impl Stream<Item = Result<Event, Error>> + Send {
-    sse_stream::SseStream::from_bytes_stream(response.bytes_stream()).filter_map(|item| {
-        std::future::ready(match item {
-            Ok(sse) => sse.data.map(|data| {
-                Ok(Event {
-                    name: sse.event.unwrap_or_else(|| "message".to_owned()),
-                    data,
-                })
-            }),
-            Err(error) => Some(Err(Error::new(
-                ErrorKind::Transport,
-                format!("the MCP event stream broke: {error}"),
-            ))),
-        })
+    let state = (
+        response.bytes_stream().boxed(),
+        Decoder::new(),
+        VecDeque::<Event>::new(),
+    );
+    futures::stream::unfold(state, |(mut body, mut decoder, mut ready)| async move {
+        loop {
+            if let Some(event) = ready.pop_front() {
+                return Some((Ok(event), (body, decoder, ready)));
+            }
+            let outcome = match body.next().await? {
+                Ok(chunk) => decoder.push(&chunk).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Transport,
+                        format!("the MCP event stream is invalid: {e}"),
+                    )
+                }),
+                Err(e) => Err(
+                    Error::new(ErrorKind::Transport, "the MCP event stream broke").with_source(e),
+                ),
+            };
+            match outcome {
+                Ok(events) => ready.extend(events),
+                Err(error) => {
+                    // The stream cannot be decoded further: report once, then end.
+                    let ended = futures::stream::empty().boxed();
+                    return Some((Err(error), (ended, decoder, ready)));
+                }
+            }
+        }
     })
 }
 
@@ -190,8 +203,8 @@ async fn read_endpoint(
 ) -> Result<Url, Error> {
     while let Some(event) = events.next().await {
         let event = event?;
-        if event.name != "endpoint" {
-            tracing::debug!(event = %event.name, "MCP event before the endpoint event ignored");
+        if event.event != "endpoint" {
+            tracing::debug!(event = %event.event, "MCP event before the endpoint event ignored");
             continue;
         }
         return resolve_endpoint(url, event.data.trim());
@@ -241,8 +254,8 @@ async fn forward_messages(
                 return;
             }
         };
-        if event.name != "message" {
-            tracing::debug!(event = %event.name, "unexpected MCP event ignored");
+        if event.event != "message" {
+            tracing::debug!(event = %event.event, "unexpected MCP event ignored");
             continue;
         }
         match serde_json::from_str::<ServerJsonRpcMessage>(&event.data) {
