@@ -28,7 +28,6 @@ use uuid::Uuid;
 
 use crate::http::credentials;
 use crate::server::AppState;
-use crate::store::Fail;
 
 /// Path of the event stream.
 const SSE_PATH: &str = "/mcp/sse";
@@ -113,8 +112,8 @@ async fn post_message(
     let Some(session) = state.mcp.sessions().get(&session_id).cloned() else {
         return plain(StatusCode::NOT_FOUND, "Could not find session");
     };
-    if let Err(response) = check_owner(&state, &headers, session.user) {
-        return response;
+    if let Some(rejection) = reject_other_caller(&state, &headers, session.user) {
+        return rejection;
     }
 
     let Ok(message) = serde_json::from_slice::<ClientJsonRpcMessage>(&body) else {
@@ -126,21 +125,22 @@ async fn post_message(
     StatusCode::ACCEPTED.into_response()
 }
 
-/// A POST needs no credentials, since the session id was handed to the authenticated
-/// stream alone. Credentials it does carry must be valid and name the session's user;
-/// another user's are answered as if the session did not exist.
-fn check_owner(state: &AppState, headers: &HeaderMap, owner: Uuid) -> Result<(), Response> {
+/// The rejection of a POST whose credentials do not name the session's user. A POST
+/// needs no credentials, since the session id was handed to the authenticated stream
+/// alone; invalid ones are 401, another user's are answered as if the session did not
+/// exist.
+fn reject_other_caller(state: &AppState, headers: &HeaderMap, owner: Uuid) -> Option<Response> {
     let (api_key, user_id) = credentials(headers, None);
     if api_key.is_none() && user_id.is_none() {
-        return Ok(());
+        return None;
     }
-    let caller = state
-        .with(|s| s.authenticate(api_key.as_deref(), user_id.as_deref()))
-        .map_err(Fail::into_response)?;
-    if caller != owner {
-        return Err(plain(StatusCode::NOT_FOUND, "Could not find session"));
+    match state.with(|s| s.authenticate(api_key.as_deref(), user_id.as_deref())) {
+        Err(fail) => Some(fail.into_response()),
+        Ok(caller) if caller != owner => {
+            Some(plain(StatusCode::NOT_FOUND, "Could not find session"))
+        }
+        Ok(_) => None,
     }
-    Ok(())
 }
 
 fn query_value(query: Option<&str>, name: &str) -> Option<String> {
