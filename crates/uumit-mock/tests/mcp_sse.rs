@@ -60,7 +60,7 @@ impl Stream {
         &self.text
     }
 
-    /// The message endpoint from the first event.
+    /// Reads the message endpoint from the first event.
     async fn endpoint(&mut self) -> String {
         let text = self.read_until("\r\n\r\n").await;
         let line = text.lines().nth(1).unwrap();

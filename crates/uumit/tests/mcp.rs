@@ -125,7 +125,7 @@ async fn read_tools_return_typed_results() {
     assert!(price.median_price_ut <= price.suggested_range_high);
 }
 
-/// The seller of `transaction` accepts and delivers it over REST.
+/// Accepts and delivers `transaction` over REST as its seller.
 async fn deliver_as_seller(server: &uumit_mock::MockServer, transaction: &types::TransactionOut) {
     let seller_id = transaction.seller_user_id.to_string();
     let seller = uumit_mock::Store::seeded(42)
@@ -314,8 +314,8 @@ async fn bad_credentials_fail_connect() {
     assert_eq!(error.code(), Some(1006));
 }
 
-/// A hand-written HTTP+SSE server: answers the GET with `preamble` on the event
-/// stream, and every POST with `post_status`; when `reply_error` is set it then sends
+/// A hand-written HTTP+SSE server. It sends `preamble` on the event stream of a GET
+/// and replies to every POST with `post_status`. With `reply_error` set, it then sends
 /// a JSON-RPC error for the POSTed request's id on the stream.
 struct FakeServer {
     base_url: String,
@@ -463,9 +463,10 @@ async fn stream_closed_before_endpoint_fails() {
 
 #[tokio::test]
 async fn unknown_session_post_is_http_404() {
-    let mut gone = script("event: endpoint\r\ndata: /mcp/messages/?session_id=0123\r\n\r\n");
-    gone.post_status = "404 Could not find session";
-    let server = FakeServer::start(gone).await;
+    let mut session_gone =
+        script("event: endpoint\r\ndata: /mcp/messages/?session_id=0123\r\n\r\n");
+    session_gone.post_status = "404 Could not find session";
+    let server = FakeServer::start(session_gone).await;
 
     let error = McpClient::connect_with(&server.client(), quick())
         .await
@@ -481,9 +482,9 @@ async fn unknown_session_post_is_http_404() {
 
 #[tokio::test]
 async fn initialize_error_fails_fast() {
-    let mut refusing = script("event: endpoint\r\ndata: /mcp/messages/?session_id=0123\r\n\r\n");
-    refusing.reply_error = true;
-    let server = FakeServer::start(refusing).await;
+    let mut rejecting = script("event: endpoint\r\ndata: /mcp/messages/?session_id=0123\r\n\r\n");
+    rejecting.reply_error = true;
+    let server = FakeServer::start(rejecting).await;
     let started = Instant::now();
 
     let error = McpClient::connect_with(&server.client(), quick())

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::store::{Fail, Outcome, Store, TxStatus};
 
 impl Store {
-    /// The caller's credit: 600 plus 10 per settled purchase or sale, at most 850.
+    /// Computes the caller's credit: 600 plus 10 per settled purchase or sale, at most 850.
     pub(crate) fn credit_view(&self, user: Uuid) -> Value {
         let settled = self
             .transactions

@@ -6,8 +6,8 @@
 //! reply as a `message` event, with a `: ping` comment every
 //! [`MockConfig::mcp_ping_interval`](crate::MockConfig::mcp_ping_interval). Lines end in
 //! CRLF. Clients POST JSON-RPC messages to the endpoint and get `202 Accepted` with an
-//! empty body. rmcp runs the protocol; [`tools`] holds the nine tools, backed by the
-//! same [`Store`](crate::Store) as the REST routes.
+//! empty body. rmcp runs the protocol, and [`tools`] defines the nine tools on top of
+//! the same [`Store`](crate::Store) as the REST routes.
 
 mod catalog;
 mod session;
@@ -34,7 +34,7 @@ const SSE_PATH: &str = "/mcp/sse";
 /// Path clients POST their messages to, with `?session_id=`.
 const MESSAGES_PATH: &str = "/mcp/messages/";
 
-/// The MCP routes.
+/// Builds the MCP routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(SSE_PATH, get(open_stream))
@@ -125,10 +125,9 @@ async fn post_message(
     StatusCode::ACCEPTED.into_response()
 }
 
-/// The rejection of a POST whose credentials do not name the session's user. A POST
-/// needs no credentials, since the session id was handed to the authenticated stream
-/// alone; invalid ones are 401, another user's are answered as if the session did not
-/// exist.
+/// Rejects a POST whose credentials do not name the session's user. A POST needs no
+/// credentials, because the session id went to the authenticated stream alone. Invalid
+/// ones get 401, and another user's get the 404 of an unknown session.
 fn reject_other_caller(state: &AppState, headers: &HeaderMap, owner: Uuid) -> Option<Response> {
     let (api_key, user_id) = credentials(headers, None);
     if api_key.is_none() && user_id.is_none() {
@@ -149,7 +148,7 @@ fn query_value(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// A `text/plain` response, as Starlette sends for these errors.
+/// Builds a `text/plain` response, as Starlette sends for these errors.
 fn plain(status: StatusCode, text: &'static str) -> Response {
     (
         status,

@@ -158,12 +158,12 @@ fn twenty() -> i64 {
     20
 }
 
-/// One tool: name, description, argument schema.
+/// Describes one tool: name, description, argument schema.
 fn tool<T: JsonSchema + 'static>(name: &'static str, description: &'static str) -> Tool {
     Tool::new(name, description, schema_for_type::<T>())
 }
 
-/// Every tool the server lists.
+/// Lists every tool of the server.
 fn catalog() -> Vec<Tool> {
     vec![
         tool::<DiscoverArgs>(
@@ -212,7 +212,7 @@ impl ServerHandler for Tools {
             .with_server_info(Implementation::new("uumit-mock", env!("CARGO_PKG_VERSION")))
     }
 
-    /// The versions that open with `initialize`, as the HTTP+SSE transport does.
+    /// Lists the versions that open with `initialize`, as the HTTP+SSE transport does.
     fn supported_protocol_versions(&self) -> std::borrow::Cow<'static, [ProtocolVersion]> {
         std::borrow::Cow::Owned(vec![
             ProtocolVersion::V_2024_11_05,

@@ -1,6 +1,6 @@
 //! The HTTP+SSE transport of MCP protocol version 2024-11-05, client side, as an rmcp
-//! [`Transport`]: a GET opens an event stream whose first `endpoint` event names the URL
-//! to POST messages to; every reply comes back on the stream as a `message` event.
+//! [`Transport`]. A GET opens an event stream whose first `endpoint` event names the URL
+//! to POST messages to. Every reply comes back on the stream as a `message` event.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -38,7 +38,7 @@ impl SseClientTransport {
     ///
     /// # Errors
     ///
-    /// The GET failing or answering anything but 200 with `text/event-stream`, the
+    /// The GET failing or returning anything but 200 with `text/event-stream`, the
     /// stream ending or `endpoint_timeout` passing before the `endpoint` event, and an
     /// endpoint that is not a valid URI or lies on another origin than `url`.
     pub async fn connect(
@@ -129,7 +129,7 @@ impl Transport<RoleClient> for SseClientTransport {
     }
 }
 
-/// The response body as SSE events, decoded by [`crate::sse::Decoder`].
+/// Decodes the response body into SSE events with [`crate::sse::Decoder`].
 fn decode(response: reqwest::Response) -> impl Stream<Item = Result<Event, Error>> + Send {
     let state = (
         response.bytes_stream().boxed(),
@@ -301,11 +301,11 @@ fn failed_request(action: &str, url: &Url, error: reqwest::Error) -> Error {
 
 /// `url` without its query, which may carry an API key or a session id.
 pub(crate) fn redacted(url: &Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    let _ = shown.set_password(None);
-    shown.to_string()
+    let mut printable = url.clone();
+    printable.set_query(None);
+    printable.set_fragment(None);
+    let _ = printable.set_password(None);
+    printable.to_string()
 }
 
 /// Marks credential header values sensitive so they stay out of debug output.
