@@ -1,6 +1,8 @@
 //! The MCP client against the emulator's MCP server, and against small hand-written
 //! HTTP+SSE servers for the failures the emulator never produces, over loopback.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -319,6 +321,7 @@ async fn bad_credentials_fail_connect() {
 /// a JSON-RPC error for the POSTed request's id on the stream.
 struct FakeServer {
     base_url: String,
+    posts: Arc<AtomicUsize>,
 }
 
 #[derive(Clone)]
@@ -333,6 +336,8 @@ impl FakeServer {
     async fn start(script: Script) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let posts = Arc::new(AtomicUsize::new(0));
+        let counter = posts.clone();
         tokio::spawn(async move {
             let mut stream_socket: Option<TcpStream> = None;
             loop {
@@ -347,6 +352,7 @@ impl FakeServer {
                     }
                     continue;
                 }
+                counter.fetch_add(1, Ordering::SeqCst);
                 let text = script.post_status;
                 let reply = format!(
                     "HTTP/1.1 {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
@@ -363,7 +369,7 @@ impl FakeServer {
                 }
             }
         });
-        Self { base_url }
+        Self { base_url, posts }
     }
 
     fn client(&self) -> Client {
@@ -442,6 +448,7 @@ async fn missing_endpoint_event_times_out() {
 
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.message().contains("no endpoint event"), "{error}");
+    assert_eq!(server.posts.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
