@@ -117,6 +117,8 @@ mod call;
 mod code;
 mod config;
 mod error;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod paging;
 mod retry;
 pub mod runtime;
