@@ -132,10 +132,10 @@ pub enum RawError {
     Decode {
         /// The body as received.
         body: bytes::Bytes,
-        /// What serde reported.
+        /// The error serde reported.
         error: serde_json::Error,
     },
-    /// The server answered with a status the operation does not declare as success.
+    /// The server returned a status the operation does not declare as success.
     Status {
         /// The HTTP status.
         status: reqwest::StatusCode,
@@ -197,6 +197,12 @@ pub trait Operation<'a>: Sized + Send + 'a {
 
     /// Takes the data out of a decoded response; `None` when an envelope's data is null.
     fn into_data(response: Self::Response) -> Option<Self::Data>;
+
+    /// The envelope's business `code`, or `None` for a response that is not enveloped.
+    fn envelope_code(response: &Self::Response) -> Option<i64> {
+        let _ = response;
+        None
+    }
 }
 
 /// A list operation with `page`/`page_size` parameters and a `PagedData` result.
