@@ -44,6 +44,7 @@ mod code;
 mod config;
 mod error;
 mod paging;
+mod request;
 mod retry;
 mod transport;
 
@@ -54,6 +55,9 @@ pub use code::ApiCode;
 pub use config::{ApiKey, ClientBuilder, Credentials, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
 pub use paging::{Follow, MAX_PAGES, Paginate};
+pub use request::Request;
+/// HTTP methods, for [`Request::new`].
+pub use reqwest::Method;
 pub use uumit_api::{Money, types};
 
 /// The traits that put `.call()`, `.items()` and `.pages()` on generated builders.
