@@ -6,6 +6,9 @@ use std::fmt::Display;
 use uumit::prelude::*;
 use uumit::{CallOptions, Client, types};
 
+use crate::failure::{Failure, Outcome};
+use crate::session::Session;
+
 /// Options of `uumit demo`.
 #[derive(clap::Args)]
 pub(crate) struct DemoArgs {
@@ -25,8 +28,12 @@ struct Target {
     _server: Option<uumit_mock::MockServer>,
 }
 
-pub(crate) async fn run(args: DemoArgs) -> Result<(), String> {
-    let target = connect(&args).await?;
+pub(crate) async fn run(session: &Session, args: DemoArgs) -> Outcome {
+    let target = connect(session, &args).await?;
+    tour(target).await.map_err(Failure::call)
+}
+
+async fn tour(target: Target) -> Result<(), String> {
     let mut steps = Steps::new(if target.spend { 7 } else { 3 });
 
     let stats = steps
@@ -89,12 +96,11 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn connect(args: &DemoArgs) -> Result<Target, String> {
-    if std::env::var_os("UUMIT_BASE_URL").is_some() {
-        let client = Client::from_env().map_err(|e| format!("cannot configure the client: {e}"))?;
-        if !client.has_credentials() {
-            return Err("UUMIT_BASE_URL is set but UUMIT_API_KEY and UUMIT_USER_ID are not: set both, or unset UUMIT_BASE_URL to use the embedded emulator".into());
-        }
+async fn connect(session: &Session, args: &DemoArgs) -> Outcome<Target> {
+    if session.args.base_url.is_some() {
+        let client = session.client().map_err(|f| {
+            f.hint("set UUMIT_API_KEY and UUMIT_USER_ID, or unset UUMIT_BASE_URL to use the embedded emulator")
+        })?;
         println!("UUMit demo against {}\n", client.base_url());
         return Ok(Target {
             client,
@@ -108,13 +114,12 @@ async fn connect(args: &DemoArgs) -> Result<Target, String> {
     };
     let server = uumit_mock::start(config)
         .await
-        .map_err(|e| format!("cannot start the local emulator: {e}"))?;
+        .map_err(|e| Failure::call(format!("cannot start the local emulator: {e}")))?;
     let demo = server.demo_user();
     let client = Client::builder()
         .base_url(server.base_url())
         .credentials(demo.api_key, demo.user_id)
-        .build()
-        .map_err(|e| format!("cannot configure the client: {e}"))?;
+        .build()?;
     println!(
         "UUMit demo against the local emulator at {} (seed {})\n",
         server.base_url(),

@@ -122,12 +122,14 @@ impl crate::Client {
         let state = Arc::new(CallState::new(options));
         let transport = FacadeTransport::new(Arc::clone(&self.config));
         let http = self.raw().client();
-        let sent = CALL
-            .scope(
-                Arc::clone(&state),
-                transport.execute(http, http_request, request.operation),
-            )
-            .await;
+        // The transport reads the call state when `execute` is called, so the call must
+        // happen inside the scope.
+        let exchange = async {
+            transport
+                .execute(http, http_request, request.operation)
+                .await
+        };
+        let sent = CALL.scope(Arc::clone(&state), exchange).await;
         let mut outcome = std::mem::take(&mut *state.outcome());
         if let Some(error) = outcome.error.take() {
             return Err(error);
