@@ -61,39 +61,70 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The whole suite: every workspace test and doctest, a crate outside the workspace that
-/// uses the SDK as a user's project would, and the checks against third-party peers.
+/// The whole suite: every workspace test and doctest, the facade's tests with every
+/// feature, its examples, a crate outside the workspace that uses the SDK as a user's
+/// project would, and the checks against third-party peers.
 fn test() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let passed = run_counting(
         &cargo,
         &["test", "--workspace", "--all-targets", "--locked"],
     )?;
+    let feature_passed = run_counting(
+        &cargo,
+        &["test", "-p", "uumit", "--all-features", "--locked"],
+    )?;
     let doc_passed = run_counting(&cargo, &["test", "--workspace", "--doc", "--locked"])?;
-    if passed == 0 || doc_passed == 0 {
+    if passed == 0 || feature_passed == 0 || doc_passed == 0 {
+        let counts =
+            format!("{passed} tests, {feature_passed} with every feature, {doc_passed} doctests");
         return Err(format!(
-            "cargo test ran {passed} tests and {doc_passed} doctests; a suite that runs nothing is a failure"
+            "cargo test ran {counts}; a suite that runs nothing is a failure"
         ));
+    }
+    for example in EXAMPLES {
+        run(
+            &cargo,
+            &[
+                "run",
+                "--locked",
+                "-p",
+                "uumit",
+                "--all-features",
+                "--example",
+                example,
+            ],
+        )?;
     }
     let target = root().join("target");
     let target = target.to_string_lossy();
+    let manifest = "tests/external-user/Cargo.toml";
     run(
         &cargo,
         &[
             "run",
             "--locked",
             "--manifest-path",
-            "tests/external-user/Cargo.toml",
+            manifest,
             "--target-dir",
             &target,
         ],
     )?;
     peers::run_all(&cargo)?;
     eprintln!(
-        "xtask: every check passed ({passed} tests, {doc_passed} doctests, and the peer checks)"
+        "xtask: every check passed ({passed} tests, {doc_passed} doctests, the examples and the peer checks)"
     );
     Ok(())
 }
+
+/// The facade's examples; each runs against an in-process emulator and must exit 0.
+const EXAMPLES: &[&str] = &[
+    "community_stats",
+    "list_capabilities",
+    "create_transaction",
+    "errors",
+    "blocking",
+];
 
 /// Runs a cargo test command, echoing its output, and returns how many tests passed.
 fn run_counting(program: &str, args: &[&str]) -> Result<u64, String> {

@@ -9,8 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -97,12 +97,63 @@ fn detail(root: &str, path: &serde_path_to_error::Path, error: &str) -> Invalid 
         loc.push(json!(field));
         return Invalid::one(loc, "missing", "Field required");
     }
+    if let Some((kind, message)) = error.split_once(TYPE_SEPARATOR) {
+        return Invalid::one(loc, kind, message);
+    }
     let kind = if error.contains("UUID") || error.contains("uuid") {
         "uuid_parsing"
+    } else if error.starts_with("unknown variant") {
+        "enum"
+    } else if error.starts_with("invalid type") {
+        "type_error"
     } else {
         "value_error"
     };
     Invalid::one(loc, kind, error)
+}
+
+/// Separates a FastAPI error type from its message in a custom serde error, so
+/// [`detail`] can report both: `"greater_than_equal\u{1f}Input should be ..."`.
+pub(crate) const TYPE_SEPARATOR: char = '\u{1f}';
+
+/// A serde error that [`detail`] reports with the FastAPI error type `kind`.
+pub(crate) fn typed_error<E: serde::de::Error>(kind: &str, message: impl std::fmt::Display) -> E {
+    E::custom(format!("{kind}{TYPE_SEPARATOR}{message}"))
+}
+
+/// Reads an optional integer of at least 1, such as `booked_hours`.
+pub(crate) fn positive_u32<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    let Some(value) = Option::<i64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if value < 1 {
+        return Err(typed_error(
+            "greater_than_equal",
+            "Input should be greater than or equal to 1",
+        ));
+    }
+    u32::try_from(value).map(Some).map_err(|_| {
+        typed_error(
+            "less_than_equal",
+            "Input should be less than or equal to 4294967295",
+        )
+    })
+}
+
+/// Reads an optional `idempotency_key` body field: a string of at most 128 characters.
+pub(crate) fn idempotency_key_field<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let key = Option::<String>::deserialize(deserializer)?;
+    if key.as_ref().is_some_and(|k| k.chars().count() > 128) {
+        return Err(typed_error(
+            "string_too_long",
+            "String should have at most 128 characters",
+        ));
+    }
+    Ok(key)
 }
 
 /// A JSON body, rejected FastAPI-style when it does not match `T`.

@@ -3,6 +3,50 @@
 use uuid::Uuid;
 use uumit_api::Money;
 
+use crate::store::{Capability, Store};
+
+/// Largest UT amount the emulator accepts in a price or bounty, so sums never overflow.
+pub(crate) const MAX_AMOUNT: Money = Money::from_units(1_000_000_000);
+
+/// Fills an empty store: the demo user first, then the sellers and their listings.
+pub(crate) fn fill(store: &mut Store) {
+    store.add_user("demo-buyer", Money::from_units(1500));
+    let sellers: Vec<Uuid> = SELLERS
+        .iter()
+        .map(|name| store.add_user(name, Money::from_units(200)))
+        .collect();
+    fill_capabilities(store, &sellers);
+}
+
+fn fill_capabilities(store: &mut Store, sellers: &[Uuid]) {
+    let started = store.started();
+    for (index, listing) in LISTINGS.iter().enumerate() {
+        let created_at = started - chrono::Duration::hours((LISTINGS.len() - index) as i64);
+        let instant = listing.pricing_model == "per_query";
+        let capability = Capability {
+            id: store.rng().uuid(),
+            agent_id: sellers[index % sellers.len()],
+            title: listing.title.to_owned(),
+            description: listing.description.to_owned(),
+            category: listing.category.to_owned(),
+            capability_type: listing.capability_type.to_owned(),
+            pricing_model: listing.pricing_model.to_owned(),
+            price_ut: listing.price,
+            tags: vec![
+                listing.category.to_owned(),
+                listing.capability_type.to_owned(),
+            ],
+            delivery_mode: if instant { "instant" } else { "async" }.to_owned(),
+            status: "active".to_owned(),
+            created_at,
+            input_schema: None,
+            callback_url: instant.then(|| format!("https://agents.example.com/{index}")),
+        };
+        // Inserting at the front keeps the list newest first.
+        store.insert_capability(capability);
+    }
+}
+
 /// SplitMix64: a tiny generator whose output depends only on the seed, unlike the
 /// `rand` crate's `StdRng`, whose algorithm may change between versions.
 pub(crate) struct SeedRng(u64);

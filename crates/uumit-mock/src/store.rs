@@ -1,14 +1,36 @@
-//! The emulator's in-memory state and the rules that change it: wallets, listings and
-//! the transaction state machine.
+//! The emulator's in-memory state and the rules that change it: wallets and their
+//! ledger, listings and the transaction state machine.
+//!
+//! Every method runs under the store's lock, so each one is atomic: a check and the
+//! write it guards can never interleave with another request's.
+//!
+//! The transaction state machine:
+//!
+//! ```text
+//! pending_freeze ──freeze──▶ frozen ──accept──▶ accepted ──deliver──▶ delivered ──confirm──▶ settled
+//!       │                      │  │                 │
+//!       └──cancel──┐  ┌─cancel─┘  └─────reject───────┴──▶ rejected_by_seller (refund)
+//!                  ▼  ▼
+//!           cancelled_by_buyer (refund when frozen)
+//! ```
+//!
+//! Freezing moves the price from the buyer's available UT to frozen UT; settling takes
+//! it out of the buyer's frozen UT and credits the seller's available UT; rejecting or
+//! cancelling after the freeze moves it back. Every movement writes a ledger entry.
+
+mod catalog;
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 use uumit_api::Money;
 
-use crate::seed::{LISTINGS, SELLERS, SeedRng};
+pub(crate) use catalog::Capability;
+
+use crate::seed::SeedRng;
 
 /// A failure a handler turns into an error envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +57,16 @@ impl Fail {
     pub(crate) fn business(code: i64, message: impl Into<String>) -> Self {
         Self::new(200, code, message)
     }
+
+    /// HTTP 403 with code 1003: the caller may not do this to someone else's resource.
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, 1003, message)
+    }
+
+    /// HTTP 400 with code 1001: a value the schema allows but the rules do not.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::new(400, 1001, message)
+    }
 }
 
 /// Result of a store operation.
@@ -48,7 +80,7 @@ pub(crate) struct Balance {
 }
 
 impl Balance {
-    pub(crate) fn view(&self) -> serde_json::Value {
+    pub(crate) fn view(&self) -> Value {
         serde_json::json!({
             "available": self.available,
             "frozen": self.frozen,
@@ -57,7 +89,24 @@ impl Balance {
     }
 }
 
-/// A platform user with an API key and a wallet.
+/// One movement of a user's UT, as `GET /api/v1/wallet/transactions` lists it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct WalletEntry {
+    pub(crate) id: Uuid,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    /// Signed change of the available balance's side of the movement: negative when UT
+    /// leaves the user's available or frozen balance.
+    pub(crate) amount: Money,
+    pub(crate) currency: &'static str,
+    /// Available UT after the movement.
+    pub(crate) balance_after: Money,
+    pub(crate) description: String,
+    pub(crate) biz_ref_id: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// A platform user with an API key, a wallet and its ledger.
 #[derive(Clone, Debug)]
 pub(crate) struct User {
     pub(crate) id: Uuid,
@@ -65,23 +114,63 @@ pub(crate) struct User {
     pub(crate) api_key: String,
     pub(crate) ut: Balance,
     pub(crate) cash: Balance,
+    pub(crate) ledger: Vec<WalletEntry>,
+    pub(crate) bio: String,
+    pub(crate) city: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
-/// A capability listing.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Capability {
-    pub(crate) id: Uuid,
-    pub(crate) agent_id: Uuid,
-    pub(crate) title: String,
-    pub(crate) description: String,
-    pub(crate) category: String,
-    pub(crate) capability_type: String,
-    pub(crate) pricing_model: String,
-    pub(crate) price_ut: Money,
-    pub(crate) tags: Vec<String>,
-    pub(crate) delivery_mode: String,
-    pub(crate) status: String,
-    pub(crate) created_at: DateTime<Utc>,
+/// Status of a transaction; see the module docs for the transitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TxStatus {
+    /// Created; no UT has moved.
+    PendingFreeze,
+    /// The price is frozen in the buyer's wallet.
+    Frozen,
+    /// The seller took the job.
+    Accepted,
+    /// The seller delivered; the buyer must confirm.
+    Delivered,
+    /// The buyer confirmed and the seller was paid.
+    Settled,
+    /// The seller rejected after the freeze; the buyer was refunded.
+    RejectedBySeller,
+    /// The buyer cancelled; refunded when it was frozen.
+    CancelledByBuyer,
+}
+
+impl TxStatus {
+    /// The wire name, for example `pending_freeze`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingFreeze => "pending_freeze",
+            Self::Frozen => "frozen",
+            Self::Accepted => "accepted",
+            Self::Delivered => "delivered",
+            Self::Settled => "settled",
+            Self::RejectedBySeller => "rejected_by_seller",
+            Self::CancelledByBuyer => "cancelled_by_buyer",
+        }
+    }
+
+    /// Whether no transition leaves this status.
+    pub(crate) fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Settled | Self::RejectedBySeller | Self::CancelledByBuyer
+        )
+    }
+}
+
+/// The side of a transaction a user is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Role {
+    /// The user pays.
+    Buyer,
+    /// The user is paid.
+    Seller,
 }
 
 /// A purchase of a capability, moving through the transaction state machine.
@@ -93,9 +182,9 @@ pub(crate) struct Transaction {
     pub(crate) capability_id: Uuid,
     pub(crate) transaction_type: String,
     pub(crate) price_ut: Money,
-    pub(crate) status: &'static str,
+    pub(crate) status: TxStatus,
     pub(crate) booked_hours: Option<u32>,
-    pub(crate) result_payload: Option<serde_json::Value>,
+    pub(crate) result_payload: Option<Value>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
 }
@@ -116,7 +205,11 @@ pub struct Store {
     demo: Uuid,
     pub(crate) capabilities: Vec<Capability>,
     pub(crate) transactions: BTreeMap<Uuid, Transaction>,
+    /// Transaction ids, oldest first, so lists come out newest first.
+    transaction_order: Vec<Uuid>,
     pub(crate) idempotency: HashMap<(Uuid, String), StoredResponse>,
+    /// CNY to UT rate that `GET /api/v1/wallet/rates` reports.
+    pub(crate) cash_to_ut_rate: String,
     started: DateTime<Utc>,
 }
 
@@ -134,8 +227,6 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// A store filled with the data of `seed`.
     pub fn seeded(seed: u64) -> Self {
-        let mut rng = SeedRng::new(seed);
-        let started = Utc::now();
         let mut store = Self {
             seed,
             demo: Uuid::nil(),
@@ -143,64 +234,61 @@ impl Store {
             keys: HashMap::new(),
             capabilities: Vec::new(),
             transactions: BTreeMap::new(),
+            transaction_order: Vec::new(),
             idempotency: HashMap::new(),
-            started,
-            rng: SeedRng::new(0),
+            cash_to_ut_rate: "10".to_owned(),
+            started: Utc::now(),
+            rng: SeedRng::new(seed),
         };
-        store.demo = store.add_user(&mut rng, "demo-buyer", Money::from_units(1500));
-        let sellers: Vec<Uuid> = SELLERS
-            .iter()
-            .map(|name| store.add_user(&mut rng, name, Money::from_units(200)))
-            .collect();
-        for (index, listing) in LISTINGS.iter().enumerate() {
-            let created_at = started - chrono::Duration::hours((LISTINGS.len() - index) as i64);
-            store.capabilities.push(Capability {
-                id: rng.uuid(),
-                agent_id: sellers[index % sellers.len()],
-                title: listing.title.to_owned(),
-                description: listing.description.to_owned(),
-                category: listing.category.to_owned(),
-                capability_type: listing.capability_type.to_owned(),
-                pricing_model: listing.pricing_model.to_owned(),
-                price_ut: listing.price,
-                tags: vec![
-                    listing.category.to_owned(),
-                    listing.capability_type.to_owned(),
-                ],
-                delivery_mode: if listing.pricing_model == "per_query" {
-                    "instant"
-                } else {
-                    "async"
-                }
-                .to_owned(),
-                status: "active".to_owned(),
-                created_at,
-            });
-        }
-        // Newest first, as the platform lists them.
-        store.capabilities.reverse();
-        store.rng = rng;
+        crate::seed::fill(&mut store);
         store
     }
 
-    fn add_user(&mut self, rng: &mut SeedRng, name: &str, ut: Money) -> Uuid {
-        let id = rng.uuid();
-        let api_key = rng.token(64);
+    /// When the store was created; seeded times count back from it.
+    pub(crate) fn started(&self) -> DateTime<Utc> {
+        self.started
+    }
+
+    /// The seeded generator, for seed data and new ids.
+    pub(crate) fn rng(&mut self) -> &mut SeedRng {
+        &mut self.rng
+    }
+
+    /// Adds a user with `ut` available and returns its id; the first user added is the
+    /// demo user.
+    pub(crate) fn add_user(&mut self, name: &str, ut: Money) -> Uuid {
+        let id = self.rng.uuid();
+        let api_key = self.rng.token(64);
         self.keys.insert(api_key.clone(), id);
+        let created_at = self.started - chrono::Duration::days(30);
         self.users.insert(
             id,
             User {
                 id,
                 name: name.to_owned(),
                 api_key,
-                ut: Balance {
-                    available: ut,
-                    frozen: Money::ZERO,
-                },
+                ut: Balance::default(),
                 cash: Balance::default(),
+                ledger: Vec::new(),
+                bio: format!("{name} on the UUMit marketplace."),
+                city: None,
+                created_at,
             },
         );
+        if self.demo.is_nil() {
+            self.demo = id;
+        }
+        if ut > Money::ZERO {
+            self.record(id, "recharge", ut, "opening balance", None);
+        }
         id
+    }
+
+    /// Issues another API key for `user`, as device authorization does.
+    pub(crate) fn issue_key(&mut self, user: Uuid) -> String {
+        let api_key = self.rng.token(64);
+        self.keys.insert(api_key.clone(), user);
+        api_key
     }
 
     /// Credentials of the seeded demo user.
@@ -212,7 +300,12 @@ impl Store {
         }
     }
 
-    /// Credentials of every seeded user, demo user first, then the sellers.
+    /// The demo user's id.
+    pub(crate) fn demo_id(&self) -> Uuid {
+        self.demo
+    }
+
+    /// Credentials of every seeded user, demo user first, then the others by name.
     pub fn seeded_users(&self) -> Vec<crate::DemoUser> {
         let mut users: Vec<_> = self.users.values().collect();
         users.sort_by_key(|u| (u.id != self.demo, u.name.clone()));
@@ -230,7 +323,7 @@ impl Store {
         self.rng.uuid()
     }
 
-    /// Finds the user an API key and user id stand for.
+    /// Finds the user an API key and user id belong to.
     pub(crate) fn authenticate(
         &self,
         api_key: Option<&str>,
@@ -275,18 +368,11 @@ impl Store {
             .ok_or_else(|| Fail::not_found("user", id))
     }
 
-    pub(crate) fn capability(&self, id: Uuid) -> Outcome<&Capability> {
-        self.capabilities
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| Fail::not_found("capability", id))
-    }
-
-    pub(crate) fn community_stats(&self) -> serde_json::Value {
+    pub(crate) fn community_stats(&self) -> Value {
         let income: Money = self
             .transactions
             .values()
-            .filter(|t| t.status == "settled")
+            .filter(|t| t.status == TxStatus::Settled)
             .fold(Money::from_units(1_234_567), |sum, t| sum + t.price_ut);
         let sellers: std::collections::BTreeSet<Uuid> =
             self.capabilities.iter().map(|c| c.agent_id).collect();
@@ -297,7 +383,163 @@ impl Store {
             "active_agents": sellers.len(),
         })
     }
+}
 
+/// The wallet: every movement of UT, each with a ledger entry.
+impl Store {
+    /// Appends a ledger entry for `user` after its balance changed.
+    fn record(
+        &mut self,
+        user: Uuid,
+        kind: &'static str,
+        amount: Money,
+        description: &str,
+        biz_ref_id: Option<Uuid>,
+    ) {
+        let id = self.rng.uuid();
+        let Some(user) = self.users.get_mut(&user) else {
+            return;
+        };
+        if kind == "recharge" {
+            user.ut.available = user.ut.available + amount;
+        }
+        user.ledger.push(WalletEntry {
+            id,
+            kind,
+            amount,
+            currency: "UT",
+            balance_after: user.ut.available,
+            description: description.to_owned(),
+            biz_ref_id: biz_ref_id.map(|id| id.to_string()),
+            created_at: Utc::now(),
+        });
+    }
+
+    /// Fails with code 3001 unless `user` has `amount` available.
+    fn ensure_available(&self, user: Uuid, amount: Money) -> Outcome<()> {
+        let available = self.user(user)?.ut.available;
+        if available < amount {
+            return Err(Fail::business(
+                3001,
+                format!("insufficient balance: {available} UT available, {amount} UT needed"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Moves `amount` from `user`'s available to frozen UT; code 3001 when short.
+    pub(crate) fn hold(
+        &mut self,
+        user: Uuid,
+        amount: Money,
+        description: &str,
+        biz_ref: Uuid,
+    ) -> Outcome<()> {
+        self.ensure_available(user, amount)?;
+        let wallet = &mut self.user_mut(user)?.ut;
+        wallet.available = wallet.available - amount;
+        wallet.frozen = wallet.frozen + amount;
+        self.record(
+            user,
+            "freeze",
+            Money::ZERO - amount,
+            description,
+            Some(biz_ref),
+        );
+        Ok(())
+    }
+
+    /// Moves `amount` from `user`'s frozen back to available UT, as `kind` (`unfreeze`
+    /// or `refund`).
+    pub(crate) fn release(
+        &mut self,
+        user: Uuid,
+        amount: Money,
+        kind: &'static str,
+        description: &str,
+        biz_ref: Uuid,
+    ) -> Outcome<()> {
+        let wallet = &mut self.user_mut(user)?.ut;
+        wallet.frozen = wallet.frozen - amount;
+        wallet.available = wallet.available + amount;
+        self.record(user, kind, amount, description, Some(biz_ref));
+        Ok(())
+    }
+
+    /// Pays `amount` out of `payer`'s frozen UT into `payee`'s available UT.
+    pub(crate) fn pay_from_frozen(
+        &mut self,
+        payer: Uuid,
+        payee: Uuid,
+        amount: Money,
+        description: &str,
+        biz_ref: Uuid,
+    ) -> Outcome<()> {
+        self.user(payee)?;
+        let wallet = &mut self.user_mut(payer)?.ut;
+        wallet.frozen = wallet.frozen - amount;
+        self.record(
+            payer,
+            "expense",
+            Money::ZERO - amount,
+            description,
+            Some(biz_ref),
+        );
+        self.credit(payee, amount, description, biz_ref)
+    }
+
+    /// Pays `amount` straight from `payer`'s available UT to `payee`; code 3001 when
+    /// short. Data-API calls and digital-asset purchases use it.
+    pub(crate) fn pay(
+        &mut self,
+        payer: Uuid,
+        payee: Uuid,
+        amount: Money,
+        description: &str,
+        biz_ref: Uuid,
+    ) -> Outcome<()> {
+        self.ensure_available(payer, amount)?;
+        self.user(payee)?;
+        let wallet = &mut self.user_mut(payer)?.ut;
+        wallet.available = wallet.available - amount;
+        self.record(
+            payer,
+            "expense",
+            Money::ZERO - amount,
+            description,
+            Some(biz_ref),
+        );
+        self.credit(payee, amount, description, biz_ref)
+    }
+
+    fn credit(
+        &mut self,
+        payee: Uuid,
+        amount: Money,
+        description: &str,
+        biz_ref: Uuid,
+    ) -> Outcome<()> {
+        let wallet = &mut self.user_mut(payee)?.ut;
+        wallet.available = wallet.available + amount;
+        self.record(payee, "income", amount, description, Some(biz_ref));
+        Ok(())
+    }
+
+    /// Ledger entries of `user`, newest first, optionally of one `kind`.
+    pub(crate) fn ledger(&self, user: Uuid, kind: Option<&str>) -> Outcome<Vec<WalletEntry>> {
+        Ok(self
+            .user(user)?
+            .ledger
+            .iter()
+            .rev()
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .cloned()
+            .collect())
+    }
+}
+
+/// The transaction state machine.
+impl Store {
     /// Creates a transaction in `pending_freeze`; no UT moves yet.
     pub(crate) fn create_transaction(
         &mut self,
@@ -316,18 +558,12 @@ impl Store {
             ));
         }
         if capability.agent_id == buyer {
-            return Err(Fail::new(
-                400,
-                1001,
-                "a seller cannot buy their own capability",
-            ));
+            return Err(Fail::invalid("a seller cannot buy their own capability"));
         }
         let hours = match (capability.pricing_model.as_str(), booked_hours) {
             ("per_hour", None) => {
-                return Err(Fail::new(
-                    400,
-                    1001,
-                    "booked_hours is required for per_hour capabilities",
+                return Err(Fail::invalid(
+                    "booked_hours is required for per_hour capabilities; send booked_hours >= 1",
                 ));
             }
             ("per_hour", Some(hours)) => Some(hours),
@@ -336,7 +572,8 @@ impl Store {
         let price = capability
             .price_ut
             .checked_mul(i64::from(hours.unwrap_or(1)))
-            .ok_or_else(|| Fail::new(400, 1001, "booked_hours is too large"))?;
+            .filter(|p| *p <= crate::seed::MAX_AMOUNT)
+            .ok_or_else(|| Fail::invalid("booked_hours is too large for this price"))?;
         let now = Utc::now();
         let transaction = Transaction {
             id: self.new_id(),
@@ -345,7 +582,7 @@ impl Store {
             capability_id,
             transaction_type: capability.pricing_model.clone(),
             price_ut: price,
-            status: "pending_freeze",
+            status: TxStatus::PendingFreeze,
             booked_hours: hours,
             result_payload: None,
             created_at: now,
@@ -353,67 +590,156 @@ impl Store {
         };
         self.transactions
             .insert(transaction.id, transaction.clone());
+        self.transaction_order.push(transaction.id);
         Ok(transaction)
     }
 
-    /// A transaction as its buyer or seller sees it.
+    /// A transaction as its buyer or seller sees it; code 1003 for anyone else.
     pub(crate) fn transaction(&self, caller: Uuid, id: Uuid) -> Outcome<&Transaction> {
         let transaction = self
             .transactions
             .get(&id)
             .ok_or_else(|| Fail::not_found("transaction", id))?;
         if transaction.buyer_user_id != caller && transaction.seller_user_id != caller {
-            return Err(Fail::new(
-                403,
-                1003,
+            return Err(Fail::forbidden(
                 "only the buyer or the seller may see this transaction",
             ));
         }
         Ok(transaction)
     }
 
-    /// `pending_freeze → frozen`: moves the price from the buyer's available to frozen UT.
-    pub(crate) fn freeze(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
-        let transaction = self.transaction(caller, id)?.clone();
-        if transaction.buyer_user_id != caller {
-            return Err(Fail::new(
-                403,
-                1003,
-                "only the buyer may freeze a transaction",
-            ));
+    /// Transactions where `user` is buyer or seller, newest first, filtered by `role`
+    /// and `status` when given.
+    pub(crate) fn transactions_for(
+        &self,
+        user: Uuid,
+        role: Option<Role>,
+        status: Option<TxStatus>,
+    ) -> Vec<Transaction> {
+        self.transaction_order
+            .iter()
+            .rev()
+            .filter_map(|id| self.transactions.get(id))
+            .filter(|t| match role {
+                Some(Role::Buyer) => t.buyer_user_id == user,
+                Some(Role::Seller) => t.seller_user_id == user,
+                None => t.buyer_user_id == user || t.seller_user_id == user,
+            })
+            .filter(|t| status.is_none_or(|s| t.status == s))
+            .cloned()
+            .collect()
+    }
+
+    /// Checks that `caller` plays `role` in transaction `id` and that its status is one
+    /// of `from`; returns the transaction.
+    fn transition(
+        &self,
+        caller: Uuid,
+        id: Uuid,
+        role: Role,
+        action: &str,
+        from: &[TxStatus],
+    ) -> Outcome<Transaction> {
+        let transaction = self.transaction(caller, id)?;
+        let party = match role {
+            Role::Buyer => transaction.buyer_user_id,
+            Role::Seller => transaction.seller_user_id,
+        };
+        if party != caller {
+            let who = if role == Role::Buyer {
+                "buyer"
+            } else {
+                "seller"
+            };
+            return Err(Fail::forbidden(format!(
+                "only the {who} may {action} a transaction"
+            )));
         }
-        if transaction.status != "pending_freeze" {
+        if !from.contains(&transaction.status) {
+            let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
             return Err(Fail::business(
                 4501,
                 format!(
-                    "transaction {id} is {}, not pending_freeze",
-                    transaction.status
+                    "cannot {action} transaction {id}: it is {}, and {action} needs {}",
+                    transaction.status.as_str(),
+                    allowed.join(" or ")
                 ),
             ));
         }
-        let price = transaction.price_ut;
-        let buyer = self.user_mut(caller)?;
-        if buyer.ut.available < price {
-            return Err(Fail::business(
-                3001,
-                format!(
-                    "insufficient balance: {} UT available, {price} UT needed",
-                    buyer.ut.available
-                ),
-            ));
-        }
-        buyer.ut.available = buyer.ut.available - price;
-        buyer.ut.frozen = buyer.ut.frozen + price;
-        self.set_status(id, "frozen")
+        Ok(transaction.clone())
     }
 
-    fn set_status(&mut self, id: Uuid, status: &'static str) -> Outcome<Transaction> {
+    fn set_status(&mut self, id: Uuid, status: TxStatus) -> Outcome<Transaction> {
         let transaction = self
             .transactions
             .get_mut(&id)
             .ok_or_else(|| Fail::not_found("transaction", id))?;
         transaction.status = status;
-        transaction.updated_at = Utc::now().max(self.started);
+        transaction.updated_at = Utc::now();
         Ok(transaction.clone())
+    }
+
+    /// `pending_freeze → frozen` by the buyer: moves the price from available to
+    /// frozen UT. Code 3001 when the available UT is short, 4501 from another status.
+    pub(crate) fn freeze(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
+        let tx = self.transition(
+            caller,
+            id,
+            Role::Buyer,
+            "freeze",
+            &[TxStatus::PendingFreeze],
+        )?;
+        let description = format!("freeze for transaction {id}");
+        self.hold(caller, tx.price_ut, &description, id)?;
+        self.set_status(id, TxStatus::Frozen)
+    }
+
+    /// `frozen → accepted` by the seller.
+    pub(crate) fn accept(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
+        self.transition(caller, id, Role::Seller, "accept", &[TxStatus::Frozen])?;
+        self.set_status(id, TxStatus::Accepted)
+    }
+
+    /// `frozen | accepted → rejected_by_seller` by the seller; refunds the buyer.
+    pub(crate) fn reject(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
+        let from = [TxStatus::Frozen, TxStatus::Accepted];
+        let tx = self.transition(caller, id, Role::Seller, "reject", &from)?;
+        let description = format!("refund: seller rejected transaction {id}");
+        self.release(tx.buyer_user_id, tx.price_ut, "refund", &description, id)?;
+        self.set_status(id, TxStatus::RejectedBySeller)
+    }
+
+    /// `accepted → delivered` by the seller, storing `result_payload`.
+    pub(crate) fn deliver(
+        &mut self,
+        caller: Uuid,
+        id: Uuid,
+        result_payload: Value,
+    ) -> Outcome<Transaction> {
+        self.transition(caller, id, Role::Seller, "deliver", &[TxStatus::Accepted])?;
+        if let Some(transaction) = self.transactions.get_mut(&id) {
+            transaction.result_payload = Some(result_payload);
+        }
+        self.set_status(id, TxStatus::Delivered)
+    }
+
+    /// `delivered → settled` by the buyer: the frozen price goes to the seller.
+    pub(crate) fn confirm(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
+        let tx = self.transition(caller, id, Role::Buyer, "confirm", &[TxStatus::Delivered])?;
+        let description = format!("settlement of transaction {id}");
+        self.pay_from_frozen(caller, tx.seller_user_id, tx.price_ut, &description, id)?;
+        self.set_status(id, TxStatus::Settled)
+    }
+
+    /// `pending_freeze | frozen → cancelled_by_buyer` by the buyer; refunds a frozen
+    /// price.
+    pub(crate) fn cancel(&mut self, caller: Uuid, id: Uuid) -> Outcome<Transaction> {
+        let from = [TxStatus::PendingFreeze, TxStatus::Frozen];
+        let tx = self.transition(caller, id, Role::Buyer, "cancel", &from)?;
+        if tx.status == TxStatus::Frozen {
+            let description = format!("refund: buyer cancelled transaction {id}");
+            self.release(caller, tx.price_ut, "unfreeze", &description, id)?;
+        }
+        self.set_status(id, TxStatus::CancelledByBuyer)
     }
 }

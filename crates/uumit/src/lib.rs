@@ -39,6 +39,8 @@
 //! See [`Error`]: a non-zero envelope `code` is an error even over HTTP 200, and the
 //! retry rules are documented there.
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod call;
 mod code;
 mod config;
@@ -46,6 +48,7 @@ mod error;
 mod paging;
 mod request;
 mod retry;
+pub mod sse;
 mod transport;
 
 use std::sync::Arc;
