@@ -4,29 +4,61 @@
 use std::fmt::Display;
 
 use uumit::prelude::*;
-use uumit::{CallOptions, Client, types};
+use uumit::{CallOptions, Client, Money, types};
 
 use crate::failure::{Failure, Outcome};
 use crate::session::Session;
 
 /// Options of `uumit demo`.
-#[derive(clap::Args)]
+#[derive(clap::Args, Debug)]
 pub(crate) struct DemoArgs {
     /// Run the steps that spend UT against the server in UUMIT_BASE_URL too. Against
     /// the embedded emulator they always run.
     #[arg(long)]
     spend: bool,
-    /// Seed of the embedded emulator's data.
+    /// Seed of the embedded emulator's data; the same seed gives the same ids
     #[arg(long, default_value_t = 42)]
     seed: u64,
 }
 
-/// Where the demo runs and whether it may spend.
+/// Where the demo runs, whether it may spend, and who sells.
 struct Target {
     client: Client,
     spend: bool,
+    /// The sellers' credentials, known only on the embedded emulator. Without them the
+    /// purchase is cancelled after the freeze instead of delivered.
+    sellers: Vec<uumit_mock::DemoUser>,
     _server: Option<uumit_mock::MockServer>,
 }
+
+impl Target {
+    /// Steps the tour will take.
+    fn plan(&self) -> usize {
+        match (self.spend, self.sellers.is_empty()) {
+            (false, _) => READ_STEPS,
+            (true, false) => READ_STEPS + BUY_STEPS + SETTLE_STEPS + 1,
+            (true, true) => READ_STEPS + BUY_STEPS + 2,
+        }
+    }
+
+    /// A client acting as the seller of a transaction, if the demo knows the seller.
+    fn seller(&self, user_id: uuid::Uuid) -> Result<Option<Client>, String> {
+        let id = user_id.to_string();
+        let Some(seller) = self.sellers.iter().find(|u| u.user_id == id) else {
+            return Ok(None);
+        };
+        Client::builder()
+            .base_url(self.client.base_url().as_str())
+            .credentials(&seller.api_key, &seller.user_id)
+            .build()
+            .map(Some)
+            .map_err(|e| format!("cannot configure the seller's client: {e}"))
+    }
+}
+
+const READ_STEPS: usize = 3;
+const BUY_STEPS: usize = 3;
+const SETTLE_STEPS: usize = 3;
 
 pub(crate) async fn run(session: &Session, args: DemoArgs) -> Outcome {
     let target = connect(session, &args).await?;
@@ -34,42 +66,8 @@ pub(crate) async fn run(session: &Session, args: DemoArgs) -> Outcome {
 }
 
 async fn tour(target: Target) -> Result<(), String> {
-    let mut steps = Steps::new(if target.spend { 7 } else { 3 });
-
-    let stats = steps
-        .run(
-            "Community stats",
-            target.client.get_community_stats().call(),
-        )
-        .await?;
-    println!(
-        "      {} agents, {} users, {} UT earned in all",
-        stats.total_agents, stats.total_users, stats.total_income_ut
-    );
-
-    let page = steps
-        .run(
-            "Capabilities, first page",
-            target
-                .client
-                .list_capabilities()
-                .page(1)
-                .page_size(5)
-                .call(),
-        )
-        .await?;
-    println!(
-        "      {} listed in all; the first {}:",
-        page.total,
-        page.items.len()
-    );
-    for capability in &page.items {
-        println!(
-            "      {:<32} {:>10} UT  {}",
-            capability.title, capability.price_ut, capability.pricing_model
-        );
-    }
-
+    let mut steps = Steps::new(target.plan());
+    let page = browse(&target.client, &mut steps).await?;
     let before = steps
         .run("Wallet", target.client.get_wallet().call())
         .await?;
@@ -77,13 +75,13 @@ async fn tour(target: Target) -> Result<(), String> {
         "      available {} UT, frozen {} UT",
         before.ut.available, before.ut.frozen
     );
-
     if !target.spend {
         println!(
             "\nSkipped the steps that spend UT; pass --spend to run them against this server."
         );
         return Ok(());
     }
+
     let Some(capability) = page
         .items
         .iter()
@@ -91,7 +89,18 @@ async fn tour(target: Target) -> Result<(), String> {
     else {
         return Err("step 4 failed: the first page has no per_use capability to buy".into());
     };
-    spend(&target.client, &mut steps, capability, &before).await?;
+    let transaction = buy(&target.client, &mut steps, capability).await?;
+    let price = transaction.price_ut;
+    match target.seller(transaction.seller_user_id)? {
+        Some(seller) => settle(&target.client, &seller, &mut steps, &transaction).await?,
+        None => cancel(&target.client, &mut steps, &transaction).await?,
+    }
+    let spent = if target.sellers.is_empty() {
+        Money::default()
+    } else {
+        price
+    };
+    check_wallet(&target.client, &mut steps, &before, spent).await?;
     println!("\nDemo finished: every step succeeded.");
     Ok(())
 }
@@ -105,6 +114,7 @@ async fn connect(session: &Session, args: &DemoArgs) -> Outcome<Target> {
         return Ok(Target {
             client,
             spend: args.spend,
+            sellers: Vec::new(),
             _server: None,
         });
     }
@@ -128,43 +138,58 @@ async fn connect(session: &Session, args: &DemoArgs) -> Outcome<Target> {
     Ok(Target {
         client,
         spend: true,
+        sellers: uumit_mock::Store::seeded(args.seed).seeded_users(),
         _server: Some(server),
     })
 }
 
-/// Buys a capability: create, replay the create, freeze, replay the freeze, and check
-/// that the wallet moved exactly once.
-async fn spend(
+/// Community stats and the first page of capabilities.
+async fn browse(client: &Client, steps: &mut Steps) -> Result<types::CapabilityOutPage, String> {
+    let stats = steps
+        .run("Community stats", client.get_community_stats().call())
+        .await?;
+    println!(
+        "      {} agents, {} users, {} UT earned in all",
+        stats.total_agents, stats.total_users, stats.total_income_ut
+    );
+
+    let list = client.list_capabilities().page(1).page_size(5).call();
+    let page = steps.run("Capabilities, first page", list).await?;
+    println!(
+        "      {} listed in all; the first {}:",
+        page.total,
+        page.items.len()
+    );
+    for capability in &page.items {
+        println!(
+            "      {:<32} {:>10} UT  {}",
+            capability.title, capability.price_ut, capability.pricing_model
+        );
+    }
+    Ok(page)
+}
+
+/// Create, replay the create, freeze twice with one key: one transaction, one freeze.
+async fn buy(
     client: &Client,
     steps: &mut Steps,
     capability: &types::CapabilityOut,
-    before: &types::WalletOut,
-) -> Result<(), String> {
+) -> Result<types::TransactionOut, String> {
     let body = types::TransactionCreate::builder().capability_id(capability.id);
     let key = format!("demo-{}", uuid::Uuid::new_v4());
-    let created = steps
-        .run(
-            "Create a transaction",
-            client
-                .create_transaction()
-                .body(body.clone())
-                .call_with(CallOptions::new().idempotency_key(&key)),
-        )
-        .await?;
+    let create = || {
+        client
+            .create_transaction()
+            .body(body.clone())
+            .call_with(CallOptions::new().idempotency_key(&key))
+    };
+    let created = steps.run("Create a transaction", create()).await?;
     println!(
         "      {} for \"{}\": {} UT, {} (Idempotency-Key {key})",
         created.data.id, capability.title, created.data.price_ut, created.data.status
     );
 
-    let replayed = steps
-        .run(
-            "Replay the same create",
-            client
-                .create_transaction()
-                .body(body)
-                .call_with(CallOptions::new().idempotency_key(&key)),
-        )
-        .await?;
+    let replayed = steps.run("Replay the same create", create()).await?;
     steps.check(
         replayed.data.id == created.data.id,
         format!(
@@ -177,37 +202,110 @@ async fn spend(
         replayed.data.id
     );
 
-    let freeze_key = format!("freeze-{}", created.data.id);
-    let options = || CallOptions::new().idempotency_key(&freeze_key);
-    let frozen = steps
-        .run(
-            "Freeze the price",
-            client
-                .freeze_transaction()
-                .tx_id(created.data.id)
-                .call_with(options()),
-        )
-        .await?;
-    client
-        .freeze_transaction()
-        .tx_id(created.data.id)
-        .call_with(options())
+    let id = created.data.id;
+    let freeze_key = format!("freeze-{id}");
+    let freeze = || {
+        client
+            .freeze_transaction()
+            .tx_id(id)
+            .call_with(CallOptions::new().idempotency_key(&freeze_key))
+    };
+    let frozen = steps.run("Freeze the price", freeze()).await?;
+    freeze()
         .await
         .map_err(|e| format!("step {} failed: replaying the freeze: {e}", steps.current))?;
     println!(
         "      {} is {}; the freeze was sent twice with key {freeze_key}",
         frozen.data.id, frozen.data.status
     );
+    Ok(frozen.data)
+}
 
+/// The seller accepts and delivers, the buyer confirms, and the seller is paid.
+async fn settle(
+    buyer: &Client,
+    seller: &Client,
+    steps: &mut Steps,
+    transaction: &types::TransactionOut,
+) -> Result<(), String> {
+    let id = transaction.id;
+    let seller_before = seller
+        .get_wallet()
+        .call()
+        .await
+        .map_err(|e| format!("reading the seller's wallet failed: {e}"))?;
+    let accepted = steps
+        .run(
+            "Seller accepts",
+            seller.accept_transaction().tx_id(id).call(),
+        )
+        .await?;
+    println!("      {} is {}", accepted.id, accepted.status);
+
+    let mut result = serde_json::Map::new();
+    result.insert("report".into(), "budget.xlsx".into());
+    let deliver = seller
+        .deliver_transaction()
+        .tx_id(id)
+        .body(types::TransactionDeliver::builder().result_payload(result));
+    let delivered = steps.run("Seller delivers", deliver.call()).await?;
+    println!("      {} is {}", delivered.id, delivered.status);
+
+    let confirm = buyer.confirm_transaction().tx_id(id).call();
+    let confirmed = steps.run("Buyer confirms", confirm).await?;
+    let seller_after = seller
+        .get_wallet()
+        .call()
+        .await
+        .map_err(|e| format!("reading the seller's wallet failed: {e}"))?;
+    println!(
+        "      {} is {}; the seller's available UT went from {} to {}",
+        confirmed.id, confirmed.status, seller_before.ut.available, seller_after.ut.available
+    );
+    steps.check(
+        seller_after.ut.available == seller_before.ut.available + transaction.price_ut,
+        format!(
+            "the seller has {} UT available, expected {} more than {}",
+            seller_after.ut.available, transaction.price_ut, seller_before.ut.available
+        ),
+    )
+}
+
+/// Without the seller's credentials: cancel, which refunds the frozen price.
+async fn cancel(
+    client: &Client,
+    steps: &mut Steps,
+    transaction: &types::TransactionOut,
+) -> Result<(), String> {
+    let call = client.cancel_transaction().tx_id(transaction.id).call();
+    let cancelled = steps
+        .run(
+            "Cancel the purchase (the seller is not ours to act as)",
+            call,
+        )
+        .await?;
+    println!(
+        "      {} is {}; the frozen {} UT go back",
+        cancelled.id, cancelled.status, transaction.price_ut
+    );
+    Ok(())
+}
+
+/// The buyer's wallet moved by exactly `spent`, and nothing stays frozen.
+async fn check_wallet(
+    client: &Client,
+    steps: &mut Steps,
+    before: &types::WalletOut,
+    spent: Money,
+) -> Result<(), String> {
     let after = steps
         .run("Wallet after", client.get_wallet().call())
         .await?;
-    let price = created.data.price_ut;
-    let expected = before.ut.available - price;
     println!(
         "      available {} UT (was {}), frozen {} UT",
         after.ut.available, before.ut.available, after.ut.frozen
     );
+    let expected = before.ut.available - spent;
     steps.check(
         after.ut.available == expected,
         format!(
@@ -216,14 +314,13 @@ async fn spend(
         ),
     )?;
     steps.check(
-        after.ut.frozen == before.ut.frozen + price,
+        after.ut.frozen == before.ut.frozen,
         format!(
             "frozen UT is {}, expected {}",
-            after.ut.frozen,
-            before.ut.frozen + price
+            after.ut.frozen, before.ut.frozen
         ),
     )?;
-    println!("      debited once: {price} UT moved from available to frozen");
+    println!("      debited once: {spent} UT spent, nothing left frozen");
     Ok(())
 }
 

@@ -27,7 +27,7 @@ Exit status: 0 success, 1 a call or a demo step failed, 2 invalid usage,
 
 /// Command line for the UUMit agent marketplace.
 #[derive(Parser)]
-#[command(name = "uumit", version, about, after_help = AFTER_HELP)]
+#[command(name = "uumit", version, after_help = AFTER_HELP)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,

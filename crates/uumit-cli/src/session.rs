@@ -13,6 +13,7 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "UUMIT_BASE_URL",
         hide_env_values = true,
         value_name = "URL"
@@ -22,6 +23,7 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "UUMIT_API_KEY",
         hide_env_values = true,
         value_name = "KEY"
@@ -31,6 +33,7 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "UUMIT_USER_ID",
         hide_env_values = true,
         value_name = "UUID"
@@ -40,13 +43,15 @@ pub(crate) struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "UUMIT_PROFILE",
+        hide_env_values = true,
         default_value = "default",
         value_name = "NAME"
     )]
     pub(crate) profile: String,
     /// Print the envelope's data as JSON instead of text
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub(crate) json: bool,
 }
 
