@@ -130,18 +130,35 @@ fn find(name: &str) -> Outcome<&'static OperationMeta> {
     if let Some(meta) = OperationMeta::find(name) {
         return Ok(meta);
     }
-    let words: Vec<&str> = name.split('_').filter(|w| w.len() > 2).collect();
-    let close: Vec<&str> = OPERATIONS
+    let mut close: Vec<(usize, &str)> = OPERATIONS
         .iter()
-        .map(|op| op.name)
-        .filter(|op| words.iter().any(|w| op.contains(w)))
-        .take(5)
+        .map(|op| (distance(name, op.name), op.name))
+        .filter(|(d, _)| *d <= 3)
         .collect();
+    close.sort();
     let failure = Failure::usage(format!("no operation named {name:?}"));
-    Err(match close.is_empty() {
-        true => failure.hint("`uumit api --list` shows every operation"),
-        false => failure.hint(format!("did you mean {}?", close.join(", "))),
+    Err(match close.first() {
+        Some((_, best)) => failure.hint(format!(
+            "did you mean {best}? `uumit api --list` shows every operation"
+        )),
+        None => failure.hint("`uumit api --list` shows every operation"),
     })
+}
+
+/// Levenshtein distance, to suggest the operation a typo meant.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// The request for `meta` with the parameters and body of `args`.
@@ -207,10 +224,13 @@ fn parse_params(meta: &OperationMeta, given: &[String]) -> Outcome<BTreeMap<Stri
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name));
         let Some(known) = known else {
+            let takes = match signature(meta) {
+                text if text.is_empty() => "none".to_owned(),
+                text => text,
+            };
             return Err(Failure::usage(format!(
-                "{} has no parameter {name:?}; it takes: {}",
-                meta.name,
-                signature(meta)
+                "{} has no parameter {name:?}; it takes: {takes}",
+                meta.name
             )));
         };
         params.insert(known.name.to_owned(), value.to_owned());

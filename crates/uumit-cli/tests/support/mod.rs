@@ -55,6 +55,7 @@ pub fn against(command: &mut Command, base_url: &str, api_key: &str, user_id: &s
 pub fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"\d{4}-\d\d-\d\dT[0-9:.]+Z", "[time]"),
         (r"demo-[0-9a-f]{8}-[0-9a-f-]{27}", "demo-[key]"),
         (
             r"Idempotency-Key [0-9a-f]{8}-[0-9a-f-]{27}",
