@@ -78,7 +78,7 @@ fn list(session: &Session) -> Outcome {
     )
 }
 
-/// The parameters of an operation the way `--param` takes them: `name=` when required,
+/// Formats the parameters of an operation the way `--param` takes them: `name=` when required,
 /// `[name=]` when optional, `--body` when it takes one.
 fn signature(op: &OperationMeta) -> String {
     let mut parts: Vec<String> = op
@@ -161,7 +161,7 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The request for `meta` with the parameters and body of `args`.
+/// Builds the request for `meta` from the parameters and body in `args`.
 fn build(meta: &'static OperationMeta, args: &ApiArgs) -> Outcome<Request> {
     if matches!(meta.response, ResponseKind::EventStream) {
         return Err(Failure::usage(format!(
@@ -238,7 +238,7 @@ fn parse_params(meta: &OperationMeta, given: &[String]) -> Outcome<BTreeMap<Stri
     Ok(params)
 }
 
-/// An `Idempotency-Key` given with `--param`, which counts as --idempotency-key.
+/// Returns an `Idempotency-Key` given with `--param`, which counts as --idempotency-key.
 fn idempotency_param(args: &ApiArgs) -> Option<String> {
     args.param.iter().find_map(|pair| {
         let (key, value) = pair.split_once('=')?;

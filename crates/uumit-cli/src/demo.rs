@@ -21,7 +21,7 @@ pub(crate) struct DemoArgs {
     seed: u64,
 }
 
-/// Where the demo runs, whether it may spend, and who sells.
+/// Server the demo runs against, whether it may spend, and the sellers it can act as.
 struct Target {
     client: Client,
     spend: bool,
@@ -41,7 +41,8 @@ impl Target {
         }
     }
 
-    /// A client acting as the seller of a transaction, if the demo knows the seller.
+    /// Builds a client acting as a transaction's seller, if the demo has the seller's
+    /// credentials.
     fn seller(&self, user_id: uuid::Uuid) -> Result<Option<Client>, String> {
         let id = user_id.to_string();
         let Some(seller) = self.sellers.iter().find(|u| u.user_id == id) else {
@@ -143,7 +144,7 @@ async fn connect(session: &Session, args: &DemoArgs) -> Outcome<Target> {
     })
 }
 
-/// Community stats and the first page of capabilities.
+/// Shows the community stats and the first page of capabilities.
 async fn browse(client: &Client, steps: &mut Steps) -> Result<types::CapabilityOutPage, String> {
     let stats = steps
         .run("Community stats", client.get_community_stats().call())
@@ -169,7 +170,8 @@ async fn browse(client: &Client, steps: &mut Steps) -> Result<types::CapabilityO
     Ok(page)
 }
 
-/// Create, replay the create, freeze twice with one key: one transaction, one freeze.
+/// Buys a capability: creates, replays the create, and freezes twice with one key, so
+/// one transaction is frozen once.
 async fn buy(
     client: &Client,
     steps: &mut Steps,
@@ -221,7 +223,8 @@ async fn buy(
     Ok(frozen.data)
 }
 
-/// The seller accepts and delivers, the buyer confirms, and the seller is paid.
+/// Settles a transaction: the seller accepts and delivers, the buyer confirms, and the
+/// seller is paid.
 async fn settle(
     buyer: &Client,
     seller: &Client,
@@ -271,7 +274,8 @@ async fn settle(
     )
 }
 
-/// Without the seller's credentials: cancel, which refunds the frozen price.
+/// Cancels a transaction, which refunds the frozen price, when the demo cannot act as
+/// its seller.
 async fn cancel(
     client: &Client,
     steps: &mut Steps,
@@ -291,7 +295,7 @@ async fn cancel(
     Ok(())
 }
 
-/// The buyer's wallet moved by exactly `spent`, and nothing stays frozen.
+/// Checks that the buyer's wallet moved by exactly `spent` and nothing stays frozen.
 async fn check_wallet(
     client: &Client,
     steps: &mut Steps,

@@ -41,17 +41,17 @@ impl Failure {
         }
     }
 
-    /// A call failure (exit 1).
+    /// Creates a call failure (exit 1).
     pub(crate) fn call(message: impl Into<String>) -> Self {
         Self::new(Exit::Call, message)
     }
 
-    /// Invalid input on the command line (exit 2).
+    /// Creates a failure for invalid input on the command line (exit 2).
     pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::new(Exit::Usage, message)
     }
 
-    /// Missing or rejected credentials or configuration (exit 3).
+    /// Creates a failure for missing or rejected credentials or configuration (exit 3).
     pub(crate) fn auth(message: impl Into<String>) -> Self {
         Self::new(Exit::Auth, message)
     }
@@ -85,8 +85,8 @@ impl From<uumit::Error> for Failure {
     }
 }
 
-/// The error's message with its code, the fields a validation error names, and the
-/// cause, on one line.
+/// Formats the error's message on one line, with its code, the fields a validation
+/// error names, and the cause.
 fn describe(error: &uumit::Error) -> String {
     let mut text = error.to_string();
     if let Some(code) = error.api_code() {
@@ -109,7 +109,7 @@ fn describe(error: &uumit::Error) -> String {
     text
 }
 
-/// What to do next, by platform code or failure kind.
+/// Suggests what to do next, by platform code or failure kind.
 fn hint(error: &uumit::Error) -> Option<String> {
     let Some(code) = error.code() else {
         return without_code(error.kind());

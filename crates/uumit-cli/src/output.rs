@@ -1,4 +1,4 @@
-//! How results reach the terminal: aligned text for people, `--json` for scripts, and
+//! Terminal output: aligned text for people, `--json` for scripts, and
 //! progress on stderr only when stderr is a terminal.
 
 use std::io::{IsTerminal, Write};
@@ -19,7 +19,7 @@ pub(crate) enum View<'a> {
     Table(&'a [&'a str]),
 }
 
-/// Where the command writes its result.
+/// Destination and format of a command's result.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Output {
     json: bool,
@@ -30,12 +30,12 @@ impl Output {
         Self { json }
     }
 
-    /// Whether the result goes out as JSON.
+    /// Returns whether the result is printed as JSON.
     pub(crate) fn is_json(self) -> bool {
         self.json
     }
 
-    /// Prints `data` as JSON, or laid out as `view` says.
+    /// Prints `data` as JSON, or laid out as `view` specifies.
     pub(crate) fn show<T: Serialize>(self, data: &T, view: View<'_>) -> Outcome {
         let value = to_value(data)?;
         if self.json {
@@ -49,7 +49,7 @@ impl Output {
         Ok(())
     }
 
-    /// A line for people; nothing in JSON mode, so scripts read only data.
+    /// Prints a line for people. It prints nothing in JSON mode, so scripts read only data.
     pub(crate) fn note(self, text: impl std::fmt::Display) {
         if !self.json {
             println!("{text}");
@@ -71,7 +71,7 @@ pub(crate) fn print_json(value: &Value) -> Outcome {
     Ok(())
 }
 
-/// The list inside a value: the value itself or its `items`.
+/// Returns the list inside a value: the value itself or its `items`.
 pub(crate) fn items(value: &Value) -> &[Value] {
     match value {
         Value::Array(items) => items,
@@ -179,7 +179,7 @@ fn scalar_keys(value: &Value) -> Vec<String> {
     }
 }
 
-/// A value as one table cell: strings bare, null as `-`, lists joined with commas.
+/// Formats a value as one table cell: strings bare, null as `-`, lists joined with commas.
 pub(crate) fn cell(value: &Value) -> String {
     match value {
         Value::Null => "-".to_owned(),

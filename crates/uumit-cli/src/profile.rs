@@ -13,7 +13,7 @@ use crate::failure::{Failure, Outcome};
 /// File name of the credentials store inside the config directory.
 const FILE_NAME: &str = "credentials.json";
 
-/// What `uumit login` stores for one profile.
+/// Credentials `uumit login` stores for one profile.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Profile {
     pub(crate) base_url: String,
@@ -27,7 +27,7 @@ struct Store {
     profiles: BTreeMap<String, Profile>,
 }
 
-/// The config directory: `UUMIT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/uumit`, else
+/// Returns the config directory: `UUMIT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/uumit`, else
 /// `~/.config/uumit`.
 pub(crate) fn config_dir() -> Outcome<PathBuf> {
     let read = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
@@ -46,7 +46,7 @@ pub(crate) fn config_dir() -> Outcome<PathBuf> {
     }
 }
 
-/// The stored profile `name`, if any.
+/// Loads the stored profile `name`, if any.
 pub(crate) fn load(name: &str) -> Outcome<Option<Profile>> {
     let store = read_store(&config_dir()?)?;
     Ok(store.profiles.get(name).cloned())

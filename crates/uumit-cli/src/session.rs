@@ -67,7 +67,7 @@ impl Session {
         Self { args, out }
     }
 
-    /// The base URL: --base-url or UUMIT_BASE_URL, else the profile's, else production.
+    /// Resolves the base URL: --base-url or UUMIT_BASE_URL, else the profile's, else production.
     pub(crate) fn base_url(&self) -> Outcome<String> {
         if let Some(url) = &self.args.base_url {
             return Ok(url.clone());
@@ -76,13 +76,13 @@ impl Session {
         Ok(stored.map_or_else(|| uumit::DEFAULT_BASE_URL.to_owned(), |p| p.base_url))
     }
 
-    /// A client with no credentials, for public operations and login.
+    /// Builds a client with no credentials, for public operations and login.
     pub(crate) fn public_client(&self) -> Outcome<Client> {
         Ok(Client::builder().base_url(self.base_url()?).build()?)
     }
 
-    /// A client with credentials: flags or environment first, then the stored profile
-    /// when it belongs to the same server.
+    /// Builds a client with credentials: flags or environment first, then the stored
+    /// profile when it belongs to the same server.
     pub(crate) fn client(&self) -> Outcome<Client> {
         let base_url = self.base_url()?;
         let builder = Client::builder().base_url(&base_url);

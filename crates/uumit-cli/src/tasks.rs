@@ -49,7 +49,7 @@ pub(crate) enum TasksCommand {
         id: Uuid,
     },
     /// Publishes a task described by a JSON body (title, description, mode,
-    /// billing_model, bounty_amount, bounty_currency, delivery_hours, ...); a bounty above
+    /// billing_model, bounty_amount, bounty_currency, delivery_hours, ...). A bounty above
     /// the balance saves it as a draft
     Create {
         /// The body: JSON, or @FILE to read it from a file
@@ -149,7 +149,7 @@ pub(crate) async fn tasks(session: &Session, command: TasksCommand) -> Outcome {
     }
 }
 
-/// The hall is public: it needs no credentials.
+/// Lists the task hall, which is public but still read with the caller's credentials.
 async fn hall(session: &Session, args: HallArgs) -> Outcome {
     let client = session.client()?;
     let mut builder = client.list_task_hall();

@@ -5,7 +5,7 @@ mod support;
 
 use support::{run, uumit};
 
-/// The subcommand names listed under `Commands:` in a help text.
+/// Returns the subcommand names listed under `Commands:` in a help text.
 fn subcommands(help: &str) -> Vec<String> {
     help.lines()
         .skip_while(|line| !line.starts_with("Commands:"))

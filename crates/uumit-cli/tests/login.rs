@@ -16,7 +16,7 @@ use support::{filters, run, uumit};
 const USER_ID: &str = "5f0c7c52-9a41-4c0e-8d55-3b1e2a7f6d10";
 const API_KEY: &str = "key-from-device-auth";
 
-/// What the server answers to a poll once it stops saying `pending`.
+/// The poll status the server returns once it stops returning `pending`.
 #[derive(Clone)]
 struct Auth {
     outcome: &'static str,
@@ -103,7 +103,8 @@ async fn login_stores_key_for_owner_only() {
 
     let file = config.join("credentials.json");
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains(API_KEY) && text.contains(USER_ID), "{text}");
+    assert!(text.contains(API_KEY), "{text}");
+    assert!(text.contains(USER_ID), "{text}");
     #[cfg(unix)]
     {
         assert_eq!(mode(&file), 0o600, "credentials file is readable by others");

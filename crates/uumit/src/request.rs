@@ -37,7 +37,7 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request for `path` (with path parameters already filled in, starting with `/`)
+    /// Creates a request for `path` (with path parameters already filled in, starting with `/`)
     /// relative to the client's base URL.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         Self {
@@ -51,7 +51,7 @@ impl Request {
         }
     }
 
-    /// The operation's name for logs and errors. Default `request`.
+    /// Sets the operation's name for logs and errors. Default `request`.
     pub fn operation(mut self, name: &'static str) -> Self {
         self.operation = name;
         self
@@ -70,15 +70,15 @@ impl Request {
         self
     }
 
-    /// The JSON body. Default: none.
+    /// Sets the JSON body. Default: none.
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
         self
     }
 
-    /// Whether the response is the platform's envelope, whose `data` the reply carries.
-    /// Default true; set false for operations that answer bare JSON, such as agent
-    /// cards, to get the whole body.
+    /// Sets whether the response is the platform's envelope, whose `data` the reply
+    /// carries. Default true. Set false for operations that return bare JSON, such as
+    /// agent cards, to get the whole body.
     pub fn envelope(mut self, envelope: bool) -> Self {
         self.envelope = envelope;
         self

@@ -16,7 +16,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The binary with no UUMIT_* variables from the caller's environment, and a config
+/// Builds the binary's command with no UUMIT_* variables from the caller's environment, and a config
 /// directory of its own so no stored profile leaks in.
 pub fn uumit(config_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_uumit"));
@@ -43,7 +43,7 @@ pub fn run(command: &mut Command) -> Run {
     }
 }
 
-/// The same command pointed at a server with the given credentials.
+/// Points the command at a server with the given credentials.
 pub fn against(command: &mut Command, base_url: &str, api_key: &str, user_id: &str) {
     command
         .env("UUMIT_BASE_URL", base_url)
