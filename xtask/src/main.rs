@@ -1,8 +1,8 @@
 //! `cargo xtask`: the workspace's maintenance tasks.
 //!
 //! - `cargo xtask test`: the whole test suite, the command CI runs.
-//! - `cargo xtask spec check [FILE]`: what the build step would rewrite or reject in the
-//!   spec (default `openapi.json`), by JSON pointer.
+//! - `cargo xtask spec fetch|check|diff` and `cargo xtask regenerate`: following the
+//!   platform's API when it changes (see the `xtask::spec` module).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -13,14 +13,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("spec") if args.get(1).map(String::as_str) == Some("check") => {
-            spec_check(args.get(2).map(String::as_str))
-        }
+        Some("spec") | Some("regenerate") => return xtask::spec::run(&args),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("usage: cargo xtask test               run the whole test suite");
-            println!(
-                "       cargo xtask spec check [FILE]  list what the build step rewrites or rejects"
-            );
+            println!("{}", xtask::spec::USAGE);
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
@@ -152,39 +148,4 @@ fn passed_count(line: &str) -> Option<u64> {
     let rest = line.strip_prefix("test result: ")?;
     let passed = rest.split(". ").nth(1)?.split(' ').next()?;
     passed.parse().ok()
-}
-
-/// Normalizes the spec as the build step does and lists every rewrite and rejection.
-fn spec_check(file: Option<&str>) -> Result<(), String> {
-    let path = file
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("openapi.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let spec: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
-    match uumit_codegen::normalize(&spec) {
-        Ok(normalized) => {
-            for warning in &normalized.warnings {
-                println!("rewritten {warning}");
-            }
-            println!(
-                "{}: {} operations generate; {} lossy rewrite(s) listed above",
-                path.display(),
-                normalized.operations.len(),
-                normalized.warnings.len()
-            );
-            Ok(())
-        }
-        Err(rejected) => {
-            for error in &rejected.errors {
-                println!("rejected {error}");
-            }
-            Err(format!(
-                "{} cannot be generated: {} construct(s) rejected",
-                path.display(),
-                rejected.errors.len()
-            ))
-        }
-    }
 }

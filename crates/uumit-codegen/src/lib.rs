@@ -16,14 +16,19 @@
 //! assert_eq!(normalized.document["openapi"], "3.0.3");
 //! ```
 
+mod canonical;
 mod diagnostic;
+mod diff;
 mod glue;
 mod names;
 mod normalize;
 mod operations;
 mod schema;
+mod schema_diff;
 
+pub use canonical::to_canonical_json;
 pub use diagnostic::{Diagnostic, Rejected};
+pub use diff::{Change, DiffReport, Side, diff};
 pub use glue::{render_glue, render_open_enums, variant_name};
 pub use names::{clean_operation_name, readable_schema_name};
 pub use normalize::{Normalized, normalize};

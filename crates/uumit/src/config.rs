@@ -89,6 +89,8 @@ impl RetryPolicy {
 pub(crate) struct Config {
     pub(crate) base_url: reqwest::Url,
     pub(crate) credentials: Option<Credentials>,
+    /// `X-Api-Key` and `X-Platform-User-Id`, validated once and marked sensitive.
+    pub(crate) credential_headers: Option<(http::HeaderValue, http::HeaderValue)>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
     pub(crate) max_redirects: usize,
@@ -240,6 +242,7 @@ impl ClientBuilder {
                 base_url.host_str().unwrap_or_default()
             )));
         }
+        let credential_headers = credentials.as_ref().map(header_values).transpose()?;
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
@@ -250,12 +253,28 @@ impl ClientBuilder {
         let config = Arc::new(Config {
             base_url,
             credentials,
+            credential_headers,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
             max_redirects: 5,
         });
         Ok(crate::Client::from_parts(http, config))
     }
+}
+
+/// The credential headers, marked sensitive so that HTTP libraries never print them.
+fn header_values(credentials: &Credentials) -> Result<(http::HeaderValue, http::HeaderValue)> {
+    let mut key = http::HeaderValue::from_str(credentials.api_key.expose())
+        .map_err(|_| Error::config("the API key contains characters an HTTP header cannot carry: check UUMIT_API_KEY for stray spaces or quotes"))?;
+    let mut user = http::HeaderValue::from_str(&credentials.user_id).map_err(|_| {
+        Error::config(format!(
+            "invalid user id {:?}: expected a UUID such as 8f6c9a52-3b1e-4c0f-9d2a-6b7e1f0c4d3a",
+            credentials.user_id
+        ))
+    })?;
+    key.set_sensitive(true);
+    user.set_sensitive(true);
+    Ok((key, user))
 }
 
 fn parse_base_url(text: &str) -> Result<reqwest::Url> {

@@ -134,17 +134,10 @@ impl Exchange<'_> {
     }
 
     fn add_credentials(&self, request: &mut reqwest::Request) {
-        let Some(credentials) = &self.config.credentials else {
-            return;
-        };
-        let headers = request.headers_mut();
-        if let Ok(mut key) = HeaderValue::from_str(credentials.api_key.expose()) {
-            key.set_sensitive(true);
-            headers.insert(API_KEY_HEADER, key);
-        }
-        if let Ok(mut user) = HeaderValue::from_str(&credentials.user_id) {
-            user.set_sensitive(true);
-            headers.insert(USER_ID_HEADER, user);
+        if let Some((key, user)) = &self.config.credential_headers {
+            let headers = request.headers_mut();
+            headers.insert(API_KEY_HEADER, key.clone());
+            headers.insert(USER_ID_HEADER, user.clone());
         }
     }
 
@@ -193,29 +186,20 @@ impl Exchange<'_> {
     async fn attempt(&self, request: &reqwest::Request, attempt: u32) -> Attempt {
         let started = Instant::now();
         let Some(mut current) = request.try_clone() else {
-            return Attempt::Failed(
-                Error::new(
-                    ErrorKind::InvalidRequest,
-                    "the request body is a stream and cannot be sent through the retrying transport",
-                ),
-                None,
-            );
+            let message =
+                "the request body is a stream and cannot be sent through the retrying transport";
+            return Attempt::Failed(Error::new(ErrorKind::InvalidRequest, message), None);
         };
         let mut hops = 0;
         loop {
-            let method = current.method().clone();
-            let path = current.url().path().to_owned();
-            let redirect_source = current.try_clone();
-            let response = match self.client.execute(current).await {
+            let mut response = match self.client.execute(current).await {
                 Ok(response) => response,
-                Err(error) => {
-                    return self.transport_failure(error, &method, &path, attempt, started);
-                }
+                Err(error) => return self.transport_failure(error, request, attempt, started),
             };
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 hops += 1;
-                match self.follow(redirect_source, &response, hops) {
+                match self.follow(request, &response, hops) {
                     Ok(next) => {
                         current = next;
                         continue;
@@ -223,22 +207,26 @@ impl Exchange<'_> {
                     Err(error) => return Attempt::Failed(error.with_status(status), None),
                 }
             }
-            let headers = response.headers().clone();
+            let headers = std::mem::take(response.headers_mut());
             let body = match read_body(response, self.config.max_response_bytes).await {
                 Ok(body) => body,
                 Err(failure) => return failure,
             };
             tracing::debug!(
                 operation = self.operation,
-                method = %method,
-                path = %path,
+                method = %request.method(),
+                path = request.url().path(),
                 status = status.as_u16(),
                 duration_ms = started.elapsed().as_millis() as u64,
                 attempt,
                 request_id = request_id(&headers).as_deref().unwrap_or(""),
                 "http exchange"
             );
-            tracing::trace!(operation = self.operation, body = %String::from_utf8_lossy(&body[..body.len().min(1024)]), "response body");
+            tracing::trace!(
+                operation = self.operation,
+                body = %String::from_utf8_lossy(&body[..body.len().min(1024)]),
+                "response body"
+            );
             return Attempt::Response {
                 status,
                 headers,
@@ -250,11 +238,11 @@ impl Exchange<'_> {
     fn transport_failure(
         &self,
         error: reqwest::Error,
-        method: &Method,
-        path: &str,
+        request: &reqwest::Request,
         attempt: u32,
         started: Instant,
     ) -> Attempt {
+        let (method, path) = (request.method(), request.url().path());
         tracing::debug!(operation = self.operation, method = %method, path, attempt, duration_ms = started.elapsed().as_millis() as u64, error = %error, "http exchange failed");
         let (kind, text) = if error.is_timeout() {
             (ErrorKind::Timeout, "timed out waiting for the server")
@@ -276,23 +264,22 @@ impl Exchange<'_> {
         Attempt::Failed(facade, Some(error))
     }
 
-    /// Builds the request a redirect asks for. Same-origin 307 and 308 keep method and
-    /// body; 301, 302 and 303 are followed only for GET and HEAD. A different origin
-    /// gets no credential headers.
+    /// Builds the request a redirect asks for from the call's original request.
+    /// Same-origin 307 and 308 keep method and body; 301, 302 and 303 are followed only
+    /// for GET and HEAD. A target outside the original origin gets no credential
+    /// headers, whatever hops came before.
     fn follow(
         &self,
-        source: Option<reqwest::Request>,
+        original: &reqwest::Request,
         response: &reqwest::Response,
         hops: usize,
     ) -> Result<reqwest::Request, Error> {
         let status = response.status();
         if hops > self.config.max_redirects {
-            return Err(Error::new(
-                ErrorKind::Redirect,
-                format!("stopped after {} redirects", self.config.max_redirects),
-            ));
+            let message = format!("stopped after {} redirects", self.config.max_redirects);
+            return Err(Error::new(ErrorKind::Redirect, message));
         }
-        let mut request = source.ok_or_else(|| {
+        let mut request = original.try_clone().ok_or_else(|| {
             Error::new(
                 ErrorKind::Redirect,
                 "cannot repeat a streamed body for a redirect",
@@ -311,7 +298,7 @@ impl Exchange<'_> {
                     ),
                 )
             })?;
-        let target = request.url().join(location).map_err(|e| {
+        let target = response.url().join(location).map_err(|e| {
             Error::new(
                 ErrorKind::Redirect,
                 format!("invalid redirect Location {location:?}: {e}"),
@@ -357,6 +344,19 @@ fn json_body(request: &reqwest::Request) -> Option<serde_json::Value> {
 }
 
 async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Attempt> {
+    if response
+        .content_length()
+        .is_some_and(|length| length <= limit as u64)
+    {
+        // One read, no copy: the length is known and within the limit.
+        return response.bytes().await.map_err(|error| {
+            let facade = Error::new(
+                ErrorKind::Transport,
+                "the connection closed before the whole response body arrived",
+            );
+            Attempt::Failed(facade, Some(error))
+        });
+    }
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -392,6 +392,13 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Only the envelope's code: the cheap first look at a success response, which skips the
+/// data without building it.
+#[derive(serde::Deserialize)]
+struct CodeOnly {
+    code: Option<i64>,
+}
+
 /// The platform's envelope, read loosely: only what classification needs.
 #[derive(serde::Deserialize)]
 struct EnvelopeHead {
@@ -412,7 +419,6 @@ struct ValidationBody {
 /// Returns the error a response stands for, or `None` for a success that the generated
 /// client should decode: a 2xx whose body is not an envelope with a non-zero code.
 pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
-    let envelope: Option<EnvelopeHead> = serde_json::from_slice(body).ok();
     let retry_after = crate::retry::retry_after(headers);
     let with_context = |error: Error| {
         error
@@ -421,8 +427,11 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
             .with_retry_after(retry_after)
     };
     if status.is_success() {
-        let envelope = envelope?;
-        let code = envelope.code.filter(|c| *c != 0)?;
+        let code = serde_json::from_slice::<CodeOnly>(body)
+            .ok()?
+            .code
+            .filter(|c| *c != 0)?;
+        let envelope = serde_json::from_slice::<EnvelopeHead>(body).ok()?;
         return Some(with_context(api_error(code, envelope)));
     }
     if status == StatusCode::UNPROCESSABLE_ENTITY
@@ -432,7 +441,7 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
             Error::new(ErrorKind::Validation, "invalid input").with_validation(validation.detail),
         ));
     }
-    match envelope {
+    match serde_json::from_slice::<EnvelopeHead>(body).ok() {
         Some(envelope) if envelope.code.is_some() => {
             let code = envelope.code.unwrap_or_default();
             Some(with_context(api_error(code, envelope)))

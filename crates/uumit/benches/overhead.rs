@@ -1,0 +1,158 @@
+//! CPU per call of the facade against bare reqwest + serde on the same loopback server.
+//!
+//! The server is the release emulator in another process, pinned to CPU 1 with `taskset`
+//! when it is installed; this process pins itself to CPU 0. The two clients run in
+//! alternating rounds, and the report is the median of the per-round ratios, since these
+//! virtual machines drift by more than the effect measured.
+//!
+//! `cargo bench -p uumit --bench overhead` (see bench/README.md)
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cpu_time::ProcessTime;
+use futures::StreamExt;
+use uumit::prelude::*;
+
+const ROUNDS: usize = 15;
+const CALLS_PER_ROUND: usize = 400;
+const CONCURRENCY: usize = 32;
+
+fn main() {
+    pin_to_cpu(std::process::id(), 0);
+    let (mut server, base_url) = start_server();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let facade = uumit::Client::builder()
+            .base_url(&base_url)
+            .build()
+            .expect("client");
+        let bare = reqwest::Client::new();
+        let url = format!("{base_url}/api/v1/public/community-stats");
+        warm_up(&facade, &bare, &url).await;
+        for concurrency in [1, CONCURRENCY] {
+            let mut ratios = Vec::new();
+            let (mut facade_costs, mut bare_costs) = (Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                let bare_cost = measure(concurrency, || bare_call(&bare, &url)).await;
+                let facade_cost = measure(concurrency, || facade_call(&facade)).await;
+                ratios.push(facade_cost / bare_cost);
+                facade_costs.push(facade_cost);
+                bare_costs.push(bare_cost);
+            }
+            report(concurrency, &mut facade_costs, &mut bare_costs, &mut ratios);
+        }
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+/// CPU time of this process per call, in microseconds, over one round.
+async fn measure<F, Fut>(concurrency: usize, call: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let started = ProcessTime::now();
+    futures::stream::iter(0..CALLS_PER_ROUND)
+        .for_each_concurrent(concurrency, |_| call())
+        .await;
+    started.elapsed().as_secs_f64() * 1e6 / CALLS_PER_ROUND as f64
+}
+
+async fn facade_call(client: &uumit::Client) {
+    let stats = client
+        .get_community_stats()
+        .call()
+        .await
+        .expect("facade call");
+    std::hint::black_box(stats);
+}
+
+/// What a careful hand-written client does: GET, read the body, decode the typed
+/// envelope, check the code.
+async fn bare_call(client: &reqwest::Client, url: &str) {
+    let bytes = client
+        .get(url)
+        .send()
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    let envelope: uumit::types::CommunityStatsResponse =
+        serde_json::from_slice(&bytes).expect("decode");
+    assert_eq!(envelope.code, 0);
+    std::hint::black_box(envelope.data);
+}
+
+async fn warm_up(facade: &uumit::Client, bare: &reqwest::Client, url: &str) {
+    for _ in 0..200 {
+        facade_call(facade).await;
+        bare_call(bare, url).await;
+    }
+}
+
+fn report(concurrency: usize, facade: &mut [f64], bare: &mut [f64], ratios: &mut [f64]) {
+    let (f, b, r) = (median(facade), median(bare), median(ratios));
+    let spread =
+        ratios.last().copied().unwrap_or_default() - ratios.first().copied().unwrap_or_default();
+    println!(
+        "concurrency {concurrency:>2}: facade {f:.1} µs CPU/call, bare reqwest+serde {b:.1} µs; ratio median {r:.3} (min {:.3}, max {:.3}, spread {spread:.3}) over {ROUNDS} paired rounds of {CALLS_PER_ROUND} calls",
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+}
+
+/// Sorts the values and returns their median.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn pin_to_cpu(pid: u32, cpu: usize) {
+    let pinned = Command::new("taskset")
+        .args(["-cp", &cpu.to_string(), &pid.to_string()])
+        .stdout(Stdio::null())
+        .status();
+    if !pinned.is_ok_and(|s| s.success()) {
+        eprintln!("note: taskset is missing or failed; client and server are not pinned");
+    }
+}
+
+/// Starts the release emulator (`UUMIT_MOCK_BIN`, default `target/release/uumit-mock`).
+fn start_server() -> (Child, String) {
+    let binary = std::env::var("UUMIT_MOCK_BIN").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/release/uumit-mock"
+        )
+        .into()
+    });
+    let mut child = Command::new(&binary)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {binary}: {e}; build it with `cargo build --release -p uumit-mock`"
+            )
+        });
+    pin_to_cpu(child.id(), 1);
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let base_url = lines
+        .find_map(|line| {
+            line.ok()?
+                .strip_prefix("export UUMIT_BASE_URL=")
+                .map(str::to_owned)
+        })
+        .expect("the emulator prints its base URL");
+    std::thread::sleep(Duration::from_millis(100));
+    (child, base_url)
+}
