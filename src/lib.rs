@@ -197,6 +197,12 @@ pub trait Operation<'a>: Sized + Send + 'a {
 
     /// Takes the data out of a decoded response; `None` when an envelope's data is null.
     fn into_data(response: Self::Response) -> Option<Self::Data>;
+
+    /// The envelope's business `code`, or `None` for a response that is not enveloped.
+    fn envelope_code(response: &Self::Response) -> Option<i64> {
+        let _ = response;
+        None
+    }
 }
 
 /// A list operation with `page`/`page_size` parameters and a `PagedData` result.

@@ -141,6 +141,7 @@ async fn run_mock(args: MockArgs) -> Outcome {
     let config = uumit_mock::MockConfig {
         seed: args.seed,
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        ..Default::default()
     };
     let server = uumit_mock::start(config).await.map_err(|e| {
         Failure::call(format!("cannot listen on 127.0.0.1:{}: {e}", args.port))

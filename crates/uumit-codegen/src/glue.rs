@@ -108,6 +108,11 @@ fn render_operation(out: &mut String, operation: &Operation) {
         Success::EventStream | Success::Raw => return,
     };
     let builder = operation.builder_name();
+    let code = if matches!(operation.success, Success::Envelope { .. }) {
+        "    fn envelope_code(response: &Self::Response) -> Option<i64> {\n        Some(response.code)\n    }\n"
+    } else {
+        ""
+    };
     let unused = if into_data.contains("response") {
         "response"
     } else {
@@ -125,6 +130,7 @@ fn render_operation(out: &mut String, operation: &Operation) {
          \x20   fn into_data({unused}: Self::Response) -> Option<Self::Data> {{\n\
          \x20       {into_data}\n\
          \x20   }}\n\
+         {code}\
          }}\n\n",
         name = operation.name,
     );

@@ -27,9 +27,16 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// A success envelope around `data`.
+/// Wraps `data` in a success envelope.
 pub(crate) fn ok(data: impl Serialize) -> Response {
     let body = json!({"code": 0, "message": "success", "data": data, "timestamp": now()});
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// An envelope over HTTP 200 with a non-zero `code` and a `data` payload, for business
+/// outcomes that still return data (a task saved as a draft, code 3004).
+pub(crate) fn ok_with_code(code: i64, message: &str, data: impl Serialize) -> Response {
+    let body = json!({"code": code, "message": message, "data": data, "timestamp": now()});
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
@@ -62,6 +69,16 @@ impl From<Invalid> for Response {
 pub(crate) struct Invalid(Vec<Value>);
 
 impl Invalid {
+    /// Returns the `detail` entries, to merge into another error.
+    pub(crate) fn into_entries(self) -> Vec<Value> {
+        self.0
+    }
+
+    /// Several `detail` entries at once.
+    pub(crate) fn many(entries: Vec<Value>) -> Self {
+        Self(entries)
+    }
+
     pub(crate) fn one(loc: Vec<Value>, kind: &str, msg: impl Into<String>) -> Self {
         Self(vec![
             json!({"type": kind, "loc": loc, "msg": msg.into(), "input": null}),
@@ -116,7 +133,7 @@ fn detail(root: &str, path: &serde_path_to_error::Path, error: &str) -> Invalid 
 /// [`detail`] can report both: `"greater_than_equal\u{1f}Input should be ..."`.
 pub(crate) const TYPE_SEPARATOR: char = '\u{1f}';
 
-/// A serde error that [`detail`] reports with the FastAPI error type `kind`.
+/// Builds a serde error that [`detail`] reports with the FastAPI error type `kind`.
 pub(crate) fn typed_error<E: serde::de::Error>(kind: &str, message: impl std::fmt::Display) -> E {
     E::custom(format!("{kind}{TYPE_SEPARATOR}{message}"))
 }
@@ -156,6 +173,12 @@ pub(crate) fn idempotency_key_field<'de, D: serde::Deserializer<'de>>(
     Ok(key)
 }
 
+/// HTTP 413 with an envelope, for a body over [`MAX_BODY_BYTES`].
+pub(crate) fn too_large() -> Response {
+    let message = format!("request body is over {MAX_BODY_BYTES} bytes; send a smaller one");
+    Fail::new(413, 1001, message).into_response()
+}
+
 /// A JSON body, rejected FastAPI-style when it does not match `T`.
 pub(crate) struct Body422<T>(pub(crate) T);
 
@@ -163,16 +186,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body422<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+                    _ => Fail::new(400, 1001, rejection.body_text()).into_response(),
+                })?;
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(Fail::new(
-                413,
-                1001,
-                format!("request body over {MAX_BODY_BYTES} bytes"),
-            )
-            .into_response());
+            return Err(too_large());
         }
         let text = if bytes.is_empty() {
             b"null".as_slice()
@@ -295,8 +317,16 @@ pub(crate) async fn idempotency(
     let caller = state
         .with(|store| store.authenticate(api_key.as_deref(), user.as_deref()))
         .ok();
-    let (Some(key), Some(caller), true) = (key, caller, mutating) else {
+    let (Some(caller), true) = (caller, mutating) else {
         return next.run(request).await;
+    };
+    let (request, key) = match key {
+        Some(key) => (request, key),
+        None => match body_key(request).await {
+            Ok((request, Some(key))) => (request, key),
+            Ok((request, None)) => return next.run(request).await,
+            Err(response) => return response,
+        },
     };
     let slot = (caller, key);
     let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
@@ -349,6 +379,21 @@ pub(crate) async fn idempotency(
         }
     });
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Reads the `idempotency_key` field of a JSON body, which the transactions, invoke,
+/// data-API call and purchase bodies accept instead of the header. Returns the request
+/// with its body put back.
+async fn body_key(request: Request) -> Result<(Request, Option<String>), Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    let key = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|value| value.get("idempotency_key")?.as_str().map(str::to_owned))
+        .filter(|key| !key.is_empty());
+    Ok((Request::from_parts(parts, Body::from(bytes)), key))
 }
 
 fn replay(stored: StoredResponse) -> Response {

@@ -1,6 +1,7 @@
 //! `uumit-mock`: runs the UUMit platform emulator in the foreground.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -17,6 +18,39 @@ struct Args {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Requests a minute allowed per API key; over it, HTTP 429 with code 1009.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+    /// A fault for every request, in the X-Mock-Fault syntax, for example
+    /// "status=503; retry_after=2; times=1".
+    #[arg(long, value_name = "SPEC", value_parser = parse_fault)]
+    fault: Option<uumit_mock::Fault>,
+    /// Share of requests, from 0 to 1, that get a random fault.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    fault_rate: f64,
+    /// Seed of the random faults.
+    #[arg(long, value_name = "SEED", default_value_t = 0)]
+    fault_seed: u64,
+    /// Seconds a device-authorization code stays valid.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    device_code_ttl: u64,
+    /// UT per CNY reported by the wallet rates operation, for example 10 or 12.5.
+    #[arg(long, value_name = "UT", default_value = "10")]
+    cash_to_ut_rate: uumit_api::Money,
+}
+
+fn parse_fault(text: &str) -> Result<uumit_mock::Fault, String> {
+    text.parse()
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number; give a share from 0 to 1"))?;
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(format!("{rate} is outside 0 to 1"));
+    }
+    Ok(rate)
 }
 
 #[tokio::main]
@@ -31,6 +65,12 @@ async fn main() -> std::io::Result<()> {
     let config = uumit_mock::MockConfig {
         seed: args.seed,
         bind: SocketAddr::new(args.host, args.port),
+        rate_limit_per_minute: args.rate_limit,
+        fault: args.fault,
+        fault_rate: args.fault_rate,
+        fault_seed: args.fault_seed,
+        device_code_ttl: Duration::from_secs(args.device_code_ttl),
+        cash_to_ut_rate: args.cash_to_ut_rate,
     };
     let server = uumit_mock::start(config).await?;
     let demo = server.demo_user();

@@ -5,17 +5,20 @@ use uumit_api::Money;
 
 use crate::store::{Capability, Store};
 
+mod market;
+
 /// Largest UT amount the emulator accepts in a price or bounty, so sums never overflow.
 pub(crate) const MAX_AMOUNT: Money = Money::from_units(1_000_000_000);
 
 /// Fills an empty store: the demo user first, then the sellers and their listings.
 pub(crate) fn fill(store: &mut Store) {
-    store.add_user("demo-buyer", Money::from_units(1500));
+    let demo = store.add_user("demo-buyer", Money::from_units(1500));
     let sellers: Vec<Uuid> = SELLERS
         .iter()
         .map(|name| store.add_user(name, Money::from_units(200)))
         .collect();
     fill_capabilities(store, &sellers);
+    market::fill(store, demo, &sellers);
 }
 
 fn fill_capabilities(store: &mut Store, sellers: &[Uuid]) {

@@ -2,19 +2,37 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use uumit_api::Money;
 
+use crate::faults::{Fault, FaultListener, Faults};
+use crate::limits::RateLimiter;
 use crate::store::Store;
 
-/// How the emulator behaves.
+/// How the emulator behaves. Every fault and limit is off by default.
 #[derive(Clone, Debug)]
 pub struct MockConfig {
     /// Seed of the generated data; the same seed gives the same users, ids and listings.
     pub seed: u64,
     /// Address to bind. Default `127.0.0.1:0`, an ephemeral loopback port.
     pub bind: SocketAddr,
+    /// Requests a minute allowed per API key; over it, HTTP 429 with code 1009 and
+    /// `Retry-After`. Default `None`, no limit.
+    pub rate_limit_per_minute: Option<u32>,
+    /// A fault applied to every request, as the `X-Mock-Fault` header would; see
+    /// [`Fault`]. Default `None`.
+    pub fault: Option<Fault>,
+    /// Share of requests, from 0 to 1, that get a random fault. Default 0.
+    pub fault_rate: f64,
+    /// Seed of the random faults, so a run with faults can be repeated. Default 0.
+    pub fault_seed: u64,
+    /// How long a device code stays valid. Default 600 seconds.
+    pub device_code_ttl: Duration,
+    /// UT per CNY that `GET /api/v1/wallet/rates` reports. Default 10.
+    pub cash_to_ut_rate: Money,
 }
 
 impl Default for MockConfig {
@@ -22,6 +40,12 @@ impl Default for MockConfig {
         Self {
             seed: 42,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rate_limit_per_minute: None,
+            fault: None,
+            fault_rate: 0.0,
+            fault_seed: 0,
+            device_code_ttl: Duration::from_secs(600),
+            cash_to_ut_rate: Money::from_units(10),
         }
     }
 }
@@ -39,9 +63,26 @@ pub struct DemoUser {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) faults: Arc<Faults>,
+    pub(crate) limiter: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
+    fn new(config: &MockConfig) -> Self {
+        let mut store = Store::seeded(config.seed);
+        store.device_ttl = chrono::Duration::from_std(config.device_code_ttl)
+            .unwrap_or_else(|_| chrono::Duration::seconds(600));
+        store.cash_to_ut_rate = config.cash_to_ut_rate;
+        let faults = Faults::new(config.fault.clone(), config.fault_rate, config.fault_seed);
+        Self {
+            store: Arc::new(Mutex::new(store)),
+            faults: Arc::new(faults),
+            limiter: config
+                .rate_limit_per_minute
+                .map(|limit| Arc::new(RateLimiter::new(limit))),
+        }
+    }
+
     /// Runs `f` with the store locked. Handlers never hold the lock across an await.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
         // A poisoned lock means a handler panicked mid-update; every update validates
@@ -55,20 +96,29 @@ impl AppState {
 }
 
 /// The emulator's router over a fresh store seeded from `config`.
+///
+/// Served in-process (without [`start`]) the `close=before` and `close=after` faults
+/// answer HTTP 502, because there is no connection to close.
 pub fn app(config: &MockConfig) -> axum::Router {
-    let state = AppState {
-        store: Arc::new(Mutex::new(Store::seeded(config.seed))),
-    };
-    crate::routes::router(state)
+    crate::routes::router(AppState::new(config))
 }
 
 /// A running emulator; dropping it stops the server.
-#[derive(Debug)]
 pub struct MockServer {
     addr: SocketAddr,
     demo: DemoUser,
+    state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .field("demo_user_id", &self.demo.user_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MockServer {
@@ -85,6 +135,32 @@ impl MockServer {
     /// Credentials of the seeded demo user.
     pub fn demo_user(&self) -> DemoUser {
         self.demo.clone()
+    }
+
+    /// Approves the pending device authorization with `user_code`, as a person on the
+    /// verification page would; the agent's next poll returns a new API key.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the code when it is unknown, expired or already decided.
+    pub fn approve_device(&self, user_code: &str) -> Result<(), String> {
+        self.decide_device(user_code, true)
+    }
+
+    /// Denies the pending device authorization with `user_code`.
+    ///
+    /// # Errors
+    ///
+    /// As [`MockServer::approve_device`].
+    pub fn deny_device(&self, user_code: &str) -> Result<(), String> {
+        self.decide_device(user_code, false)
+    }
+
+    fn decide_device(&self, user_code: &str, approve: bool) -> Result<(), String> {
+        self.state
+            .with(|store| store.decide_device(user_code, approve))
+            .map(drop)
+            .map_err(|fail| fail.message)
     }
 
     /// Stops accepting connections and waits for open ones to finish.
@@ -114,11 +190,13 @@ impl Drop for MockServer {
 pub async fn start(config: MockConfig) -> std::io::Result<MockServer> {
     let listener = TcpListener::bind(config.bind).await?;
     let addr = listener.local_addr()?;
-    let demo = Store::seeded(config.seed).demo_user();
-    let router = app(&config);
+    let state = AppState::new(&config);
+    let demo = state.with(|store| store.demo_user());
+    let router = crate::routes::router(state.clone());
+    let service = router.into_make_service_with_connect_info::<crate::faults::Connection>();
     let (sender, receiver) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+        let serve = axum::serve(FaultListener(listener), service).with_graceful_shutdown(async {
             let _ = receiver.await;
         });
         if let Err(error) = serve.await {
@@ -129,6 +207,7 @@ pub async fn start(config: MockConfig) -> std::io::Result<MockServer> {
     Ok(MockServer {
         addr,
         demo,
+        state,
         shutdown: Some(sender),
         task: Some(task),
     })

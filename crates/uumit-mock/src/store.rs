@@ -19,6 +19,9 @@
 //! cancelling after the freeze moves it back. Every movement writes a ledger entry.
 
 mod catalog;
+mod device;
+mod market;
+mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +32,9 @@ use uuid::Uuid;
 use uumit_api::Money;
 
 pub(crate) use catalog::Capability;
+pub(crate) use device::{DeviceGrant, PollStatus};
+pub(crate) use market::{DataApi, DigitalAsset, ExternalAgent, Purchase};
+pub(crate) use tasks::{Application, CODE_DRAFT_SAVED, Skill, Task};
 
 use crate::seed::SeedRng;
 
@@ -207,9 +213,19 @@ pub struct Store {
     pub(crate) transactions: BTreeMap<Uuid, Transaction>,
     /// Transaction ids, oldest first, so lists come out newest first.
     transaction_order: Vec<Uuid>,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) applications: Vec<Application>,
+    pub(crate) skills: Vec<Skill>,
+    pub(crate) data_apis: Vec<DataApi>,
+    pub(crate) assets: Vec<DigitalAsset>,
+    pub(crate) purchases: Vec<Purchase>,
+    pub(crate) external_agents: Vec<ExternalAgent>,
+    pub(crate) devices: Vec<DeviceGrant>,
+    /// How long a device code stays valid.
+    pub(crate) device_ttl: chrono::Duration,
     pub(crate) idempotency: HashMap<(Uuid, String), StoredResponse>,
     /// CNY to UT rate that `GET /api/v1/wallet/rates` reports.
-    pub(crate) cash_to_ut_rate: String,
+    pub(crate) cash_to_ut_rate: Money,
     started: DateTime<Utc>,
 }
 
@@ -235,8 +251,17 @@ impl Store {
             capabilities: Vec::new(),
             transactions: BTreeMap::new(),
             transaction_order: Vec::new(),
+            tasks: Vec::new(),
+            applications: Vec::new(),
+            skills: Vec::new(),
+            data_apis: Vec::new(),
+            assets: Vec::new(),
+            purchases: Vec::new(),
+            external_agents: Vec::new(),
+            devices: Vec::new(),
+            device_ttl: chrono::Duration::seconds(600),
             idempotency: HashMap::new(),
-            cash_to_ut_rate: "10".to_owned(),
+            cash_to_ut_rate: Money::from_units(10),
             started: Utc::now(),
             rng: SeedRng::new(seed),
         };
@@ -284,13 +309,6 @@ impl Store {
         id
     }
 
-    /// Issues another API key for `user`, as device authorization does.
-    pub(crate) fn issue_key(&mut self, user: Uuid) -> String {
-        let api_key = self.rng.token(64);
-        self.keys.insert(api_key.clone(), user);
-        api_key
-    }
-
     /// Credentials of the seeded demo user.
     pub fn demo_user(&self) -> crate::DemoUser {
         let user = &self.users[&self.demo];
@@ -298,11 +316,6 @@ impl Store {
             api_key: user.api_key.clone(),
             user_id: user.id.to_string(),
         }
-    }
-
-    /// The demo user's id.
-    pub(crate) fn demo_id(&self) -> Uuid {
-        self.demo
     }
 
     /// Credentials of every seeded user, demo user first, then the others by name.

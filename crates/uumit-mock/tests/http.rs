@@ -255,3 +255,158 @@ async fn openapi_is_served_verbatim() {
         assert_eq!(text, uumit_api::OPENAPI_JSON, "{path}");
     }
 }
+
+#[tokio::test]
+async fn oversized_body_is_413_envelope() {
+    let emulator = Emulator::start().await;
+    let huge = format!("{{\"capability_id\": \"{}\"}}", "x".repeat(2 << 20));
+    let request = emulator.authed(
+        emulator
+            .http
+            .post(emulator.url("/api/v1/transactions"))
+            .header("content-type", "application/json")
+            .body(huge),
+    );
+    let (status, body) = emulator.send(request).await;
+    assert_eq!((status, body["code"].as_i64()), (413, Some(1001)));
+}
+
+#[tokio::test]
+async fn hostile_json_is_422_not_a_crash() {
+    let emulator = Emulator::start().await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let bodies = [
+        deep,
+        r#"{"capability_id": 5}"#.to_owned(),
+        r#"{"title": "t", "description": "d", "category": "c", "capability_type": "tool", "pricing_model": "per_use", "price_ut": 1e400}"#.to_owned(),
+        r#"{"title": "t", "description": "d", "category": "c", "capability_type": "tool", "pricing_model": "per_use", "price_ut": "99999999999999999999"}"#.to_owned(),
+        "\u{0}\u{1}".to_owned(),
+    ];
+    for body in bodies {
+        let request = emulator.authed(
+            emulator
+                .http
+                .post(emulator.url("/api/v1/capabilities"))
+                .header("content-type", "application/json")
+                .body(body.clone()),
+        );
+        let (status, _) = emulator.send(request).await;
+        assert_eq!(status, 422, "{}", &body[..body.len().min(60)]);
+    }
+    let (status, _) = emulator
+        .send(
+            emulator
+                .http
+                .get(emulator.url("/api/v1/public/community-stats")),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn slash_forms_answer_the_same() {
+    let emulator = Emulator::start().await;
+    for path in [
+        "/api/v1/wallet",
+        "/api/v1/wallet/transactions",
+        "/api/v1/tasks",
+        "/api/v1/tasks/hall",
+        "/api/v1/skills",
+        "/api/v1/skills/hall",
+    ] {
+        let (plain, _) = emulator
+            .send(emulator.authed(emulator.http.get(emulator.url(path))))
+            .await;
+        let (slashed, _) = emulator
+            .send(emulator.authed(emulator.http.get(emulator.url(&format!("{path}/")))))
+            .await;
+        assert_eq!((plain, slashed), (200, 200), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let config = uumit_mock::MockConfig {
+        rate_limit_per_minute: Some(3),
+        ..Default::default()
+    };
+    let server = uumit_mock::start(config).await.unwrap();
+    let demo = server.demo_user();
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..4 {
+        let response = http
+            .get(format!("{}/api/v1/wallet", server.base_url()))
+            .header("X-Api-Key", &demo.api_key)
+            .header("X-Platform-User-Id", &demo.user_id)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        last = Some(response);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    let last = last.unwrap();
+    let retry_after: u64 = last.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = last.json().await.unwrap();
+    assert_eq!(body["code"], 1009);
+    let other = http
+        .get(format!(
+            "{}/api/v1/public/community-stats",
+            server.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn body_idempotency_key_replays() {
+    let emulator = Emulator::start().await;
+    let capability = emulator.capability().await;
+    let create = || {
+        emulator.authed(
+            emulator
+                .http
+                .post(emulator.url("/api/v1/transactions"))
+                .json(&json!({"capability_id": capability, "idempotency_key": "body-1"})),
+        )
+    };
+    let (_, first) = emulator.send(create()).await;
+    let (_, second) = emulator.send(create()).await;
+    assert_eq!(first["data"]["id"], second["data"]["id"]);
+}
+
+#[tokio::test]
+async fn router_works_in_process() {
+    use tower::ServiceExt;
+    let config = uumit_mock::MockConfig::default();
+    let demo = uumit_mock::Store::seeded(config.seed).demo_user();
+    let request = axum::http::Request::get("/api/v1/wallet")
+        .header("X-Api-Key", demo.api_key)
+        .header("X-Platform-User-Id", demo.user_id)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = uumit_mock::app(&config).oneshot(request).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["data"]["ut"]["available"], "1500.00");
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_envelope() {
+    let emulator = Emulator::start().await;
+    let request = emulator.authed(emulator.http.delete(emulator.url("/api/v1/wallet")));
+    let (status, body) = emulator.send(request).await;
+    assert_eq!((status, body["code"].as_i64()), (405, Some(1001)));
+}

@@ -31,7 +31,12 @@ fn main() {
             .base_url(&base_url)
             .build()
             .expect("client");
-        let bare = reqwest::Client::new();
+        // The same timeouts as the facade's defaults, so only the facade's own work differs.
+        let bare = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("bare client");
         let url = format!("{base_url}/api/v1/public/community-stats");
         warm_up(&facade, &bare, &url).await;
         for concurrency in [1, CONCURRENCY] {

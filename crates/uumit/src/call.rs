@@ -92,6 +92,7 @@ pub(crate) struct Outcome {
     pub(crate) request_id: Option<String>,
     pub(crate) status: Option<StatusCode>,
     pub(crate) attempts: u32,
+    pub(crate) body: bytes::Bytes,
 }
 
 impl CallState {
@@ -135,11 +136,13 @@ impl CallState {
         status: StatusCode,
         request_id: Option<String>,
         attempts: u32,
+        body: bytes::Bytes,
     ) {
         let mut outcome = self.outcome();
         outcome.status = Some(status);
         outcome.request_id = request_id;
         outcome.attempts = attempts;
+        outcome.body = body;
     }
 
     pub(crate) fn record_error(&self, error: Error) {
@@ -191,7 +194,38 @@ async fn run<'a, O: Operation<'a>>(operation: O, options: CallOptions) -> Result
         return Err(error);
     }
     let key = outcome.idempotency_key.clone();
-    let response = result.map_err(|raw| from_raw::<O>(raw).with_idempotency_key(key.clone()))?;
+    let business = |outcome: &Outcome| {
+        crate::transport::business_error(&outcome.body).map(|error| {
+            error
+                .with_status(outcome.status.unwrap_or(StatusCode::OK))
+                .with_request_id(outcome.request_id.clone())
+                .with_operation(O::NAME)
+                .with_attempts(outcome.attempts)
+                .with_idempotency_key(outcome.idempotency_key.clone())
+        })
+    };
+    let response = match result {
+        Ok(response) if O::envelope_code(&response).is_some_and(|code| code != 0) => {
+            return Err(business(&outcome).unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::Decode,
+                    "the envelope has a non-zero code but no readable body",
+                )
+                .with_operation(O::NAME)
+            }));
+        }
+        Ok(response) => response,
+        Err(raw) => {
+            // An error envelope's data rarely has the success type, so a body that does
+            // not decode may still be a business error.
+            if matches!(raw, RawError::Decode { .. })
+                && let Some(error) = business(&outcome)
+            {
+                return Err(error);
+            }
+            return Err(from_raw::<O>(raw).with_idempotency_key(key.clone()));
+        }
+    };
     let data = O::into_data(response).ok_or_else(|| {
         Error::new(ErrorKind::Decode, "the envelope's data is null on success")
             .with_operation(O::NAME)

@@ -141,6 +141,17 @@ impl crate::Client {
                 .with_source(e)
         };
         let body = sent.map_err(failed)?.bytes().await.map_err(failed)?;
+        // The transport passes a 2xx on, so an envelope's non-zero code is checked here.
+        if request.envelope
+            && let Some(error) = crate::transport::business_error(&body)
+        {
+            return Err(error
+                .with_status(outcome.status.unwrap_or(reqwest::StatusCode::OK))
+                .with_request_id(outcome.request_id)
+                .with_operation(request.operation)
+                .with_attempts(outcome.attempts)
+                .with_idempotency_key(outcome.idempotency_key));
+        }
         let data = decode(&body, request.envelope, request.operation)?;
         Ok(Reply {
             data,

@@ -89,10 +89,12 @@ impl Exchange<'_> {
                     status,
                     headers,
                     body,
-                } => match classify(status, &headers, &body) {
+                } => match classify_failure(status, &headers, &body) {
+                    // A 2xx body is decoded once, by the generated client; the caller
+                    // checks its envelope code (see `business_error`).
                     None => {
-                        self.state
-                            .record_success(status, request_id(&headers), attempt);
+                        let id = request_id(&headers);
+                        self.state.record_success(status, id, attempt, body.clone());
                         return Ok(synthesize(status, headers, body));
                     }
                     Some(error) => (error, Some((status, headers, body))),
@@ -416,6 +418,26 @@ struct ValidationBody {
     detail: Vec<ValidationDetail>,
 }
 
+/// The error a non-2xx response stands for; `None` for a 2xx.
+fn classify_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
+    if status.is_success() {
+        None
+    } else {
+        classify(status, headers, body)
+    }
+}
+
+/// The platform error in a 2xx body: an envelope with a non-zero code, which the
+/// platform sends over HTTP 200 for business failures such as code 3001.
+pub(crate) fn business_error(body: &[u8]) -> Option<Error> {
+    let code = serde_json::from_slice::<CodeOnly>(body)
+        .ok()?
+        .code
+        .filter(|c| *c != 0)?;
+    let envelope = serde_json::from_slice::<EnvelopeHead>(body).ok()?;
+    Some(api_error(code, envelope))
+}
+
 /// Returns the error a response stands for, or `None` for a success that the generated
 /// client should decode: a 2xx whose body is not an envelope with a non-zero code.
 pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Error> {
@@ -427,12 +449,7 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
             .with_retry_after(retry_after)
     };
     if status.is_success() {
-        let code = serde_json::from_slice::<CodeOnly>(body)
-            .ok()?
-            .code
-            .filter(|c| *c != 0)?;
-        let envelope = serde_json::from_slice::<EnvelopeHead>(body).ok()?;
-        return Some(with_context(api_error(code, envelope)));
+        return business_error(body).map(with_context);
     }
     if status == StatusCode::UNPROCESSABLE_ENTITY
         && let Ok(validation) = serde_json::from_slice::<ValidationBody>(body)

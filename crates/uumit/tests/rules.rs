@@ -509,3 +509,20 @@ async fn connection_closed_mid_body_is_retried() {
     assert_eq!(wallet.ut.available.to_string(), "10.00");
     assert_eq!(*count.lock().unwrap(), 2);
 }
+
+#[tokio::test]
+async fn http_200_error_with_other_data_shape_is_api_error() {
+    let refused = || async {
+        let body = json!({"code": 3001, "message": "insufficient", "data": {"guidance": "top up"}, "error_code": "LOW_BALANCE", "timestamp": 1});
+        ([("x-request-id", "req-7")], axum::Json(body))
+    };
+    let client = client(serve(Router::new().route("/api/v1/wallet", get(refused))).await);
+    let error = client.get_wallet().call().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert_eq!(error.code(), Some(3001));
+    assert_eq!(error.status(), Some(StatusCode::OK));
+    assert_eq!(error.error_code(), Some("LOW_BALANCE"));
+    assert_eq!(error.data().unwrap()["guidance"], "top up");
+    assert_eq!(error.request_id(), Some("req-7"));
+    assert_eq!(error.operation(), Some("get_wallet"));
+}

@@ -78,7 +78,7 @@ async fn read(
 }
 
 /// Runs one state-machine step on the transaction named in the path.
-fn step(
+async fn step(
     state: &AppState,
     caller: Uuid,
     tx_id: &str,
@@ -93,7 +93,7 @@ async fn freeze(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Reply {
-    step(&state, caller, &id, Store::freeze)
+    step(&state, caller, &id, Store::freeze).await
 }
 
 async fn accept(
@@ -101,7 +101,7 @@ async fn accept(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Reply {
-    step(&state, caller, &id, Store::accept)
+    step(&state, caller, &id, Store::accept).await
 }
 
 async fn reject(
@@ -109,7 +109,7 @@ async fn reject(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Reply {
-    step(&state, caller, &id, Store::reject)
+    step(&state, caller, &id, Store::reject).await
 }
 
 async fn confirm(
@@ -117,7 +117,7 @@ async fn confirm(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Reply {
-    step(&state, caller, &id, Store::confirm)
+    step(&state, caller, &id, Store::confirm).await
 }
 
 async fn cancel(
@@ -125,7 +125,7 @@ async fn cancel(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Reply {
-    step(&state, caller, &id, Store::cancel)
+    step(&state, caller, &id, Store::cancel).await
 }
 
 #[derive(Deserialize)]
@@ -143,4 +143,5 @@ async fn deliver(
     step(&state, caller, &id, |store, caller, id| {
         store.deliver(caller, id, payload)
     })
+    .await
 }

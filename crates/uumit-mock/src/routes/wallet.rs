@@ -110,7 +110,7 @@ async fn stats(State(state): State<AppState>, Caller(caller): Caller) -> Reply {
 }
 
 async fn rates(State(state): State<AppState>, Caller(_): Caller) -> Reply {
-    let rate = state.with(|store| store.cash_to_ut_rate.clone());
+    let rate = state.with(|store| store.cash_to_ut_rate);
     Ok(ok(json!({
         "cash_to_ut_rate": rate,
         "fees": {"transaction": "0.05", "withdraw": "0.01"},
