@@ -3,6 +3,7 @@
 
 use std::fmt::Display;
 
+use futures::StreamExt;
 use uumit::prelude::*;
 use uumit::{CallOptions, Client, Money, types};
 
@@ -57,8 +58,8 @@ impl Target {
     }
 }
 
-const READ_STEPS: usize = 3;
-const BUY_STEPS: usize = 3;
+const READ_STEPS: usize = 4;
+const BUY_STEPS: usize = 4;
 const SETTLE_STEPS: usize = 3;
 
 pub(crate) async fn run(session: &Session, args: DemoArgs) -> Outcome {
@@ -91,16 +92,17 @@ async fn tour(target: Target) -> Result<(), String> {
         return Err("step 4 failed: the first page has no per_use capability to buy".into());
     };
     let transaction = buy(&target.client, &mut steps, capability).await?;
-    let price = transaction.price_ut;
-    match target.seller(transaction.seller_user_id)? {
-        Some(seller) => settle(&target.client, &seller, &mut steps, &transaction).await?,
-        None => cancel(&target.client, &mut steps, &transaction).await?,
-    }
-    let spent = if target.sellers.is_empty() {
-        Money::default()
-    } else {
-        price
+    let mut spent = match target.seller(transaction.seller_user_id)? {
+        Some(seller) => {
+            settle(&target.client, &seller, &mut steps, &transaction).await?;
+            transaction.price_ut
+        }
+        None => {
+            cancel(&target.client, &mut steps, &transaction).await?;
+            Money::default()
+        }
     };
+    spent = spent + invoke(&target.client, &mut steps, &page).await?;
     check_wallet(&target.client, &mut steps, &before, spent).await?;
     println!("\nDemo finished: every step succeeded.");
     Ok(())
@@ -167,7 +169,59 @@ async fn browse(client: &Client, steps: &mut Steps) -> Result<types::CapabilityO
             capability.title, capability.price_ut, capability.pricing_model
         );
     }
+    feed(client, steps).await?;
     Ok(page)
+}
+
+/// Follows the recommendation feed's cursor and prints items as they arrive.
+async fn feed(client: &Client, steps: &mut Steps) -> Result<(), String> {
+    steps.start("Recommendation feed, streamed");
+    let builder = client.get_recommendation_feed().page_size(2);
+    let mut items = std::pin::pin!(Follow::items(builder).take(FEED_ITEMS));
+    while let Some(item) = items.next().await {
+        let item = item.map_err(|e| steps.failed(e))?;
+        let price = item
+            .price_ut
+            .map_or_else(|| "-".to_owned(), |p| format!("{p} UT"));
+        println!(
+            "      {:<10} {:<28} {:>10}",
+            item.item_type, item.title, price
+        );
+    }
+    Ok(())
+}
+
+/// Items of the feed the demo shows, fetched two to a page to show the cursor at work.
+const FEED_ITEMS: usize = 5;
+
+/// Invokes the first per-query capability of the page once, which charges its price
+/// right away, and returns the charge.
+async fn invoke(
+    client: &Client,
+    steps: &mut Steps,
+    page: &types::CapabilityOutPage,
+) -> Result<Money, String> {
+    let Some(capability) = page
+        .items
+        .iter()
+        .find(|c| c.pricing_model.as_str() == "per_query")
+    else {
+        return Err(format!(
+            "step {} failed: the first page has no per_query capability to invoke",
+            steps.current + 1
+        ));
+    };
+    let mut input = serde_json::Map::new();
+    input.insert("company".into(), "ACME Ltd".into());
+    let body = types::CapabilityInvoke::builder().input(input);
+    let call = client.invoke_capability().cap_id(capability.id).body(body);
+    let title = format!("Invoke \"{}\" once", capability.title);
+    let result = steps.run(&title, call.call()).await?;
+    println!(
+        "      {} charged {} UT, transaction {} is {}",
+        capability.title, result.charged_ut, result.transaction_id, result.status
+    );
+    Ok(result.charged_ut)
 }
 
 /// Buys a capability: creates, replays the create, and freezes twice with one key, so
@@ -324,7 +378,7 @@ async fn check_wallet(
             after.ut.frozen, before.ut.frozen
         ),
     )?;
-    println!("      debited once: {spent} UT spent, nothing left frozen");
+    println!("      debited once for each purchase: {spent} UT in all, nothing left frozen");
     Ok(())
 }
 
@@ -332,11 +386,16 @@ async fn check_wallet(
 struct Steps {
     total: usize,
     current: usize,
+    title: String,
 }
 
 impl Steps {
     fn new(total: usize) -> Self {
-        Self { total, current: 0 }
+        Self {
+            total,
+            current: 0,
+            title: String::new(),
+        }
     }
 
     async fn run<T, E: Display>(
@@ -344,10 +403,20 @@ impl Steps {
         title: &str,
         call: impl Future<Output = Result<T, E>>,
     ) -> Result<T, String> {
+        self.start(title);
+        call.await.map_err(|e| self.failed(e))
+    }
+
+    /// Prints the next step's heading, for steps that print as they go.
+    fn start(&mut self, title: &str) {
         self.current += 1;
+        self.title = title.to_owned();
         println!("[{}/{}] {title}", self.current, self.total);
-        call.await
-            .map_err(|e| format!("step {} ({title}) failed: {e}", self.current))
+    }
+
+    /// Names the current step in a failure.
+    fn failed(&self, error: impl Display) -> String {
+        format!("step {} ({}) failed: {error}", self.current, self.title)
     }
 
     fn check(&self, holds: bool, message: String) -> Result<(), String> {

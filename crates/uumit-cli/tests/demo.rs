@@ -16,13 +16,14 @@ fn demo_on_embedded_emulator_matches_transcript() {
         out.stderr
     );
     assert!(
-        out.stdout.contains("debited once: 110.00 UT spent"),
+        out.stdout
+            .contains("debited once for each purchase: 114.00 UT in all"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
-            .contains("available 1390.00 UT (was 1500.00), frozen 0.00 UT"),
+            .contains("available 1386.00 UT (was 1500.00), frozen 0.00 UT"),
         "{}",
         out.stdout
     );
@@ -65,8 +66,8 @@ async fn demo_against_server_cancels_and_refunds() {
     let wallet = uumit::Call::call(client.get_wallet()).await.unwrap();
     assert_eq!(
         wallet.ut.available.to_string(),
-        "1500.00",
-        "the refund is missing"
+        "1496.00",
+        "the refund is missing or the invocation charged twice"
     );
     assert_eq!(wallet.ut.frozen.to_string(), "0.00");
 }
