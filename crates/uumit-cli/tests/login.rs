@@ -156,3 +156,41 @@ async fn denied_login_stores_nothing() {
     assert!(out.stderr.contains("uumit login"), "{}", out.stderr);
     assert!(!config.path().join("credentials.json").exists());
 }
+
+/// Reads the user code from the line `Open <url> and enter the code <code>`.
+fn user_code(stderr: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Some((_, code)) = line.trim_end().rsplit_once("enter the code ") {
+            return code.to_owned();
+        }
+        line.clear();
+    }
+    panic!("login printed no user code");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_approved_on_emulator_works() {
+    let server = uumit_mock::start(uumit_mock::MockConfig::default())
+        .await
+        .unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut child = uumit(config.path())
+        .args(["login", "--base-url", &server.base_url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let code = user_code(&mut stderr);
+    server.approve_device(&code).unwrap();
+
+    let status = child.wait().unwrap();
+    assert!(status.success(), "login failed");
+    let whoami = run(uumit(config.path()).args(["whoami", "--json"]));
+    assert_eq!(whoami.code, Some(0), "{}", whoami.stderr);
+    let user: Value = serde_json::from_str(&whoami.stdout).unwrap();
+    let stored = std::fs::read_to_string(config.path().join("credentials.json")).unwrap();
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(user["id"], stored["profiles"]["default"]["user_id"]);
+}
