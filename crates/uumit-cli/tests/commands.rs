@@ -57,6 +57,9 @@ async fn read_commands_print_aligned_text() {
             &["capabilities", "list", "--page-size", "3"][..],
         ),
         ("api_list", &["api", "--list"][..]),
+        ("feed", &["feed", "--limit", "5", "--page-size", "2"][..]),
+        ("tasks_hall", &["tasks", "hall", "--page-size", "3"][..]),
+        ("whoami", &["whoami"][..]),
     ] {
         let out = fixture.run(args);
         assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
