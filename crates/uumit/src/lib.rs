@@ -61,6 +61,8 @@ pub use paging::{Follow, MAX_PAGES, Paginate};
 pub use request::Request;
 /// HTTP methods, for [`Request::new`].
 pub use reqwest::Method;
+/// The spec's string enums; each keeps values it does not list in `Unknown(String)`.
+pub use uumit_api::open_enums as enums;
 pub use uumit_api::{Money, types};
 
 /// The traits that put `.call()`, `.items()` and `.pages()` on generated builders.
