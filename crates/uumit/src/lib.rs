@@ -37,7 +37,69 @@
 //! # Errors and retries
 //!
 //! See [`Error`]: a non-zero envelope `code` is an error even over HTTP 200, and the
-//! retry rules are documented there.
+//! retry rules are documented there. Branch on the code, never on the message:
+//!
+//! ```no_run
+//! # use uumit::prelude::*;
+//! # async fn run(client: uumit::Client, tx: uuid::Uuid) -> uumit::Result<()> {
+//! match client.freeze_transaction().tx_id(tx).call().await {
+//!     Ok(transaction) => println!("frozen: {}", transaction.status),
+//!     Err(error) if error.api_code() == Some(uumit::ApiCode::InsufficientBalance) => {
+//!         println!("top up first: {}", error.message());
+//!     }
+//!     Err(error) if error.is_retryable() => {
+//!         println!("try again in {:?}", error.retry_after());
+//!     }
+//!     Err(error) => return Err(error),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Idempotent orders
+//!
+//! The key of a mutating call comes back in the [`Reply`], as the platform's Python guide
+//! returns it; keep it to retry the same intent later without a second charge.
+//!
+//! ```no_run
+//! # use uumit::prelude::*;
+//! # async fn run(client: uumit::Client, capability: uuid::Uuid) -> uumit::Result<()> {
+//! let body = uumit::types::TransactionCreate::builder().capability_id(capability);
+//! let reply = client.create_transaction().body(body).call_with(uumit::CallOptions::new()).await?;
+//! println!("{} created with key {:?}", reply.data.id, reply.idempotency_key);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Lists
+//!
+//! Page-based lists ([`Paginate`]) and the cursor feed ([`Follow`]) are lazy streams of
+//! items or pages:
+//!
+//! ```no_run
+//! # use uumit::prelude::*;
+//! use futures::TryStreamExt;
+//! # async fn run(client: uumit::Client) -> uumit::Result<()> {
+//! let analyses: Vec<_> = client.list_capabilities().category("data_analysis").items().try_collect().await?;
+//! let mut feed = std::pin::pin!(client.get_recommendation_feed().page_size(20).items());
+//! while let Some(item) = feed.try_next().await? {
+//!     println!("{item:?}");
+//! }
+//! # let _ = analyses;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Blocking
+//!
+//! With the `blocking` feature, `blocking::Client` runs the same calls without an async
+//! runtime in the caller.
+//!
+//! # Logging
+//!
+//! The client logs with `tracing`: one `uumit.call` span per call, one DEBUG event per
+//! HTTP exchange (operation, method, path, status, duration, attempt, request id) and the
+//! start of each response body at TRACE. It never logs credentials.
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
