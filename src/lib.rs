@@ -132,10 +132,10 @@ pub enum RawError {
     Decode {
         /// The body as received.
         body: bytes::Bytes,
-        /// What serde reported.
+        /// The error serde reported.
         error: serde_json::Error,
     },
-    /// The server answered with a status the operation does not declare as success.
+    /// The server returned a status the operation does not declare as success.
     Status {
         /// The HTTP status.
         status: reqwest::StatusCode,

@@ -83,3 +83,19 @@ fn normalizer_warnings() {
         .collect();
     insta::assert_snapshot!(warnings.join("\n"));
 }
+
+#[test]
+fn generated_source() {
+    insta::assert_snapshot!(
+        "generated_client",
+        include_str!(concat!(env!("OUT_DIR"), "/client.rs"))
+    );
+    insta::assert_snapshot!(
+        "generated_glue",
+        include_str!(concat!(env!("OUT_DIR"), "/glue.rs"))
+    );
+    insta::assert_snapshot!(
+        "generated_open_enums",
+        include_str!(concat!(env!("OUT_DIR"), "/open_enums.rs"))
+    );
+}

@@ -64,7 +64,7 @@ impl CallOptions {
     }
 }
 
-/// What a successful call returned, with the facts about how it went.
+/// The data of a successful call, with facts about how the call went.
 #[derive(Clone, Debug)]
 pub struct Reply<T> {
     /// The envelope's data.

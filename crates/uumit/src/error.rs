@@ -8,16 +8,16 @@ use reqwest::StatusCode;
 /// Result of a facade call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong, in broad strokes; [`Error`] has the details.
+/// The category of a failure; [`Error`] has the details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The platform answered with a non-zero envelope `code`, over HTTP 200 or an error
+    /// The platform returned a non-zero envelope `code`, over HTTP 200 or an error
     /// status. [`Error::code`] says which.
     Api,
     /// The platform rejected the input with HTTP 422; see [`Error::validation_errors`].
     Validation,
-    /// The server answered with an error status and a body that is not an envelope
+    /// The server returned an error status and a body that is not an envelope
     /// (an HTML error page from a proxy, say).
     Http,
     /// The response body is not what the spec describes; see [`Error::decode_path`].
@@ -37,10 +37,10 @@ pub enum ErrorKind {
 /// One entry of a FastAPI validation error (`detail` of an HTTP 422 body).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct ValidationDetail {
-    /// Where the bad value is, for example `["body", "capability_id"]`.
+    /// The location of the bad value, for example `["body", "capability_id"]`.
     #[serde(default)]
     pub loc: Vec<serde_json::Value>,
-    /// What is wrong with it.
+    /// The reason the value is invalid.
     #[serde(default)]
     pub msg: String,
     /// FastAPI's error type, for example `missing` or `uuid_parsing`.
@@ -80,7 +80,7 @@ impl ValidationDetail {
 /// retried only when it carries an idempotency key, which the client adds to every such
 /// call, so a retry never charges twice. The delay is the server's `Retry-After`
 /// (seconds or an HTTP date) or `retry-after-ms` when present, and otherwise a full-jitter
-/// exponential backoff. When the server asks for a longer delay than the policy's cap,
+/// exponential backoff. When the server requests a longer delay than the policy's cap,
 /// the error is returned at once with [`retry_after`](Self::retry_after) set.
 ///
 /// # Display
@@ -110,7 +110,7 @@ struct Inner {
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
-/// Longest excerpt of a response body kept in an error, in bytes.
+/// Maximum length of the response-body excerpt kept in an error, in bytes.
 const BODY_EXCERPT_BYTES: usize = 512;
 
 impl Error {

@@ -53,7 +53,7 @@ impl uumit_api::Transport for FacadeTransport {
     }
 }
 
-/// What one attempt produced.
+/// The outcome of one attempt.
 enum Attempt {
     Response {
         status: StatusCode,
@@ -266,7 +266,7 @@ impl Exchange<'_> {
         Attempt::Failed(facade, Some(error))
     }
 
-    /// Builds the request a redirect asks for from the call's original request.
+    /// Builds the request a redirect points to from the call's original request.
     /// Same-origin 307 and 308 keep method and body; 301, 302 and 303 are followed only
     /// for GET and HEAD. A target outside the original origin gets no credential
     /// headers, whatever hops came before.

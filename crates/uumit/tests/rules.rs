@@ -526,3 +526,17 @@ async fn http_200_error_with_other_data_shape_is_api_error() {
     assert_eq!(error.request_id(), Some("req-7"));
     assert_eq!(error.operation(), Some("get_wallet"));
 }
+
+#[tokio::test]
+async fn unknown_enum_value_decodes_as_unknown() {
+    let newer = || async {
+        let mut data = transaction();
+        data["status"] = json!("disputed");
+        axum::Json(envelope(data))
+    };
+    let client = client(serve(Router::new().route("/api/v1/transactions/{id}", get(newer))).await);
+    let transaction = client.get_transaction().tx_id(uuid::Uuid::nil()).call().await.unwrap();
+    assert_eq!(transaction.status, uumit::enums::TransactionStatus::Unknown("disputed".into()));
+    assert!(!transaction.status.is_known());
+    assert_eq!(transaction.status.to_string(), "disputed");
+}
