@@ -535,8 +535,16 @@ async fn unknown_enum_value_decodes_as_unknown() {
         axum::Json(envelope(data))
     };
     let client = client(serve(Router::new().route("/api/v1/transactions/{id}", get(newer))).await);
-    let transaction = client.get_transaction().tx_id(uuid::Uuid::nil()).call().await.unwrap();
-    assert_eq!(transaction.status, uumit::enums::TransactionStatus::Unknown("disputed".into()));
+    let transaction = client
+        .get_transaction()
+        .tx_id(uuid::Uuid::nil())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        transaction.status,
+        uumit::enums::TransactionStatus::Unknown("disputed".into())
+    );
     assert!(!transaction.status.is_known());
     assert_eq!(transaction.status.to_string(), "disputed");
 }
