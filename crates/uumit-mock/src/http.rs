@@ -360,6 +360,11 @@ pub(crate) async fn idempotency(
         }
     }
     let response = next.run(request).await;
+    if is_event_stream(&response) {
+        // A stream cannot be stored and replayed; release the key instead.
+        state.with(|store| store.idempotency.remove(&slot));
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -403,4 +408,12 @@ fn replay(stored: StoredResponse) -> Response {
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
+}
+
+fn is_event_stream(response: &Response) -> bool {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
 }

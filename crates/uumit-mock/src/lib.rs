@@ -29,11 +29,13 @@
 mod faults;
 mod http;
 mod limits;
+mod protocols;
 mod routes;
 mod seed;
 mod server;
 mod store;
 
 pub use faults::{FAULT_HEADER, Fault, FaultAction, RetryAfter};
+pub use protocols::{AutoSeller, ProtocolConfig, StreamFaults};
 pub use server::{DemoUser, MockConfig, MockServer, app, start};
 pub use store::Store;

@@ -71,6 +71,7 @@ async fn main() -> std::io::Result<()> {
         fault_seed: args.fault_seed,
         device_code_ttl: Duration::from_secs(args.device_code_ttl),
         cash_to_ut_rate: args.cash_to_ut_rate,
+        ..uumit_mock::MockConfig::default()
     };
     let server = uumit_mock::start(config).await?;
     let demo = server.demo_user();

@@ -33,6 +33,8 @@ pub struct MockConfig {
     pub device_code_ttl: Duration,
     /// UT per CNY that `GET /api/v1/wallet/rates` reports. Default 10.
     pub cash_to_ut_rate: Money,
+    /// Settings of the A2A, agent-runtime and drafting streams.
+    pub protocols: crate::protocols::ProtocolConfig,
 }
 
 impl Default for MockConfig {
@@ -46,6 +48,7 @@ impl Default for MockConfig {
             fault_seed: 0,
             device_code_ttl: Duration::from_secs(600),
             cash_to_ut_rate: Money::from_units(10),
+            protocols: crate::protocols::ProtocolConfig::default(),
         }
     }
 }
@@ -65,6 +68,7 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) faults: Arc<Faults>,
     pub(crate) limiter: Option<Arc<RateLimiter>>,
+    pub(crate) protocols: Arc<crate::protocols::Protocols>,
 }
 
 impl AppState {
@@ -80,6 +84,7 @@ impl AppState {
             limiter: config
                 .rate_limit_per_minute
                 .map(|limit| Arc::new(RateLimiter::new(limit))),
+            protocols: Arc::new(crate::protocols::Protocols::new(config.protocols.clone())),
         }
     }
 

@@ -32,6 +32,12 @@ pub enum ErrorKind {
     Config,
     /// A redirect was refused or went on too long.
     Redirect,
+    /// A JSON-RPC call returned an error object; [`Error::code`] is its `code` and
+    /// [`Error::data`] its `data`.
+    JsonRpc,
+    /// An event stream ended before the event that completes it, or kept dropping
+    /// without delivering new events.
+    StreamEnded,
 }
 
 /// One entry of a FastAPI validation error (`detail` of an HTTP 422 body).
@@ -327,6 +333,10 @@ impl fmt::Display for Error {
                 if !self.inner.message.is_empty() {
                     write!(f, ": {}", self.inner.message)?;
                 }
+            }
+            ErrorKind::JsonRpc => {
+                let code = self.inner.code.unwrap_or_default();
+                write!(f, "JSON-RPC error {code}: {}", self.inner.message)?;
             }
             ErrorKind::Validation => {
                 f.write_str("invalid input")?;

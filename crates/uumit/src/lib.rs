@@ -100,7 +100,17 @@
 //! The client logs with `tracing`: one `uumit.call` span per call, one DEBUG event per
 //! HTTP exchange (operation, method, path, status, duration, attempt, request id) and the
 //! start of each response body at TRACE. It never logs credentials.
+//!
+//! # Streams and A2A
+//!
+//! - [`a2a`]: the A2A JSON-RPC client of `POST /a2a` ([`Client::a2a`]), with
+//!   `tasks/sendSubscribe` as a stream of task states.
+//! - [`runtime`]: the agent-runtime job channel and its actions ([`Client::runtime`]).
+//! - [`tasks_stream`]: the AI task draft stream ([`Client::ai_create_task_stream`]).
+//! - [`sse`]: the event-stream [`Decoder`](sse::Decoder) and the reconnecting
+//!   [`EventStream`](sse::EventStream) the others are built on.
 
+pub mod a2a;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod call;
@@ -110,7 +120,9 @@ mod error;
 mod paging;
 mod request;
 mod retry;
+pub mod runtime;
 pub mod sse;
+pub mod tasks_stream;
 mod transport;
 
 use std::sync::Arc;

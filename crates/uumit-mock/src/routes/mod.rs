@@ -1,6 +1,8 @@
 //! The emulator's routes, one module per area of the platform.
 
+mod a2a;
 mod agents;
+mod ai_create;
 mod capabilities;
 mod device;
 mod input;
@@ -8,6 +10,7 @@ mod invoke;
 mod market;
 mod paged;
 mod public;
+mod runtime;
 mod skills;
 mod tasks;
 mod transactions;
@@ -37,6 +40,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(skills::routes())
         .merge(market::routes())
         .merge(agents::routes())
+        .merge(a2a::routes())
+        .merge(ai_create::routes())
+        .merge(runtime::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -55,7 +55,7 @@ pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 << 20;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
-/// Where the decoder is in the optional byte-order mark at the start of the stream.
+/// Progress through the optional byte-order mark at the start of the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Bom {
     /// This many bytes of the mark matched so far.
@@ -68,10 +68,10 @@ enum Bom {
 ///
 /// Feed it the bytes of a `text/event-stream` body in chunks of any size with
 /// [`push`](Self::push); it returns the events completed by each chunk. It follows the
-/// WHATWG parsing rules: LF, CR and CRLF line ends, also split across chunks; one leading
-/// UTF-8 byte-order mark skipped; comment lines; the `event`, `data`, `id` and `retry`
-/// fields; lines decoded as UTF-8 with invalid bytes replaced by U+FFFD. Memory is
-/// bounded by a maximum line length and a maximum event size.
+/// WHATWG parsing rules. Lines end in LF, CR or CRLF, also split across chunks. One
+/// leading UTF-8 byte-order mark is skipped, and comment lines are ignored. The fields
+/// are `event`, `data`, `id` and `retry`. Lines are decoded as UTF-8, with invalid bytes
+/// replaced by U+FFFD. Memory is bounded by a maximum line length and event size.
 ///
 /// ```
 /// let mut decoder = uumit::sse::Decoder::new();
@@ -136,6 +136,12 @@ impl Decoder {
     pub fn resuming_after(mut self, id: impl Into<String>) -> Self {
         self.last_event_id = id.into();
         self.id_buffer.clone_from(&self.last_event_id);
+        self
+    }
+
+    /// Keeps the reconnection time of an earlier decoder of the same stream.
+    pub(crate) fn with_retry(mut self, retry: Option<Duration>) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -220,32 +226,94 @@ impl Decoder {
                 chunk = &chunk[1..];
             }
         }
+        if !self.partial.is_empty() {
+            let Some(end) = memchr::memchr2(b'\n', b'\r', chunk) else {
+                self.check_line_length(chunk.len())?;
+                self.partial.extend_from_slice(chunk);
+                return Ok(());
+            };
+            self.check_line_length(end)?;
+            let mut line = std::mem::take(&mut self.partial);
+            line.extend_from_slice(&chunk[..end]);
+            self.process_line(&String::from_utf8_lossy(&line), events)?;
+            line.clear();
+            self.partial = line;
+            chunk = self.after_line_end(chunk, end);
+        }
+        chunk = self.split_text_lines(chunk, events)?;
+        self.split_byte_lines(chunk, events)
+    }
+
+    /// Decodes the whole lines at the start of `chunk` that are valid UTF-8, validating
+    /// them in one pass; returns the rest.
+    fn split_text_lines<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        events: &mut Vec<Event>,
+    ) -> Result<&'c [u8], DecodeError> {
+        let text = match simdutf8::compat::from_utf8(chunk) {
+            Ok(text) => text,
+            Err(error) => {
+                simdutf8::basic::from_utf8(&chunk[..error.valid_up_to()]).unwrap_or_default()
+            }
+        };
+        let valid = text.len();
+        // Most streams end lines in LF alone, and one pass over the text for one byte
+        // is faster than a search for either of two per line.
+        if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                self.process_line(&text[start..end], events)?;
+                start = end + 1;
+            }
+            return Ok(&chunk[start..]);
+        }
+        let mut start = 0;
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', &text.as_bytes()[start..]) {
+            let end = start + end;
+            self.process_line(&text[start..end], events)?;
+            let rest = self.after_line_end(chunk, end);
+            start = chunk.len() - rest.len();
+            if start > valid {
+                break;
+            }
+        }
+        Ok(&chunk[start.min(chunk.len())..])
+    }
+
+    /// Decodes the lines of `chunk` one by one, replacing invalid UTF-8, and keeps an
+    /// unfinished last line for the next chunk.
+    fn split_byte_lines(
+        &mut self,
+        mut chunk: &[u8],
+        events: &mut Vec<Event>,
+    ) -> Result<(), DecodeError> {
         while let Some(end) = memchr::memchr2(b'\n', b'\r', chunk) {
-            let line_end = chunk[end];
-            if self.partial.is_empty() {
-                self.process_line(&chunk[..end], events)?;
-            } else {
-                self.check_line_length(end)?;
-                let mut line = std::mem::take(&mut self.partial);
-                line.extend_from_slice(&chunk[..end]);
-                self.process_line(&line, events)?;
-                line.clear();
-                self.partial = line;
-            }
-            chunk = &chunk[end + 1..];
-            if line_end == b'\r' {
-                match chunk.first() {
-                    Some(b'\n') => chunk = &chunk[1..],
-                    Some(_) => {}
-                    None => self.after_cr = true,
-                }
-            }
+            self.process_line(&String::from_utf8_lossy(&chunk[..end]), events)?;
+            chunk = self.after_line_end(chunk, end);
         }
         if !chunk.is_empty() {
             self.check_line_length(chunk.len())?;
             self.partial.extend_from_slice(chunk);
         }
         Ok(())
+    }
+
+    /// Returns what follows the line end at `end`: one byte, or two for CRLF. A CR at
+    /// the very end of the chunk leaves an LF at the start of the next to skip.
+    fn after_line_end<'c>(&mut self, chunk: &'c [u8], end: usize) -> &'c [u8] {
+        let rest = &chunk[end + 1..];
+        if chunk[end] != b'\r' {
+            return rest;
+        }
+        match rest.first() {
+            Some(b'\n') => &rest[1..],
+            Some(_) => rest,
+            None => {
+                self.after_cr = true;
+                rest
+            }
+        }
     }
 
     fn check_line_length(&self, more: usize) -> Result<(), DecodeError> {
@@ -257,7 +325,7 @@ impl Decoder {
         Ok(())
     }
 
-    fn process_line(&mut self, line: &[u8], events: &mut Vec<Event>) -> Result<(), DecodeError> {
+    fn process_line(&mut self, line: &str, events: &mut Vec<Event>) -> Result<(), DecodeError> {
         if line.len() > self.max_line {
             return Err(DecodeError::LineTooLong {
                 limit: self.max_line,
@@ -267,41 +335,44 @@ impl Decoder {
             self.dispatch(events);
             return Ok(());
         }
-        if line[0] == b':' {
+        if line.starts_with(':') {
             return Ok(());
         }
-        let (name, value) = match memchr::memchr(b':', line) {
+        let (name, value) = match memchr::memchr(b':', line.as_bytes()) {
             Some(colon) => {
                 let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+                (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
             }
-            None => (line, &[][..]),
+            None => (line, ""),
         };
         self.in_event = true;
         self.process_field(name, value)
     }
 
-    fn process_field(&mut self, name: &[u8], value: &[u8]) -> Result<(), DecodeError> {
+    fn process_field(&mut self, name: &str, value: &str) -> Result<(), DecodeError> {
         match name {
-            b"data" => {
+            "data" => {
                 if self.data.len() + value.len() + 1 > self.max_event {
                     return Err(DecodeError::EventTooLarge {
                         limit: self.max_event,
                     });
                 }
-                push_utf8(&mut self.data, value);
+                // One reservation for the value and its line feed, so the buffer
+                // grows once per line instead of twice.
+                self.data.reserve(value.len() + 1);
+                self.data.push_str(value);
                 self.data.push('\n');
             }
-            b"event" => {
+            "event" => {
                 self.event_type.clear();
-                push_utf8(&mut self.event_type, value);
+                self.event_type.push_str(value);
             }
-            b"id" if !value.contains(&0) => {
+            "id" if !value.contains('\0') => {
                 self.id_buffer.clear();
-                push_utf8(&mut self.id_buffer, value);
+                self.id_buffer.push_str(value);
             }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                self.retry = Some(parse_millis(value));
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                self.retry = Some(parse_millis(value.as_bytes()));
             }
             _ => {}
         }
@@ -330,15 +401,6 @@ impl Decoder {
             data: std::mem::take(&mut self.data),
             id,
         });
-    }
-}
-
-/// Appends `bytes` as UTF-8, replacing invalid sequences with U+FFFD. A line never splits
-/// a character, because line ends are ASCII bytes that UTF-8 never uses inside one.
-fn push_utf8(target: &mut String, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => target.push_str(text),
-        Err(_) => target.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 
