@@ -1,5 +1,6 @@
 //! `uumit`: the UUMit platform from a terminal.
 
+mod a2a;
 mod api;
 mod demo;
 mod failure;
@@ -7,6 +8,7 @@ mod login;
 mod output;
 mod profile;
 mod rest;
+mod runtime;
 mod session;
 mod tasks;
 
@@ -61,6 +63,12 @@ enum Command {
     /// Publishes tasks, browses the task hall, applies and picks applicants
     #[command(subcommand)]
     Tasks(tasks::TasksCommand),
+    /// Buys capabilities over A2A JSON-RPC and follows the tasks
+    #[command(subcommand)]
+    A2a(a2a::A2aCommand),
+    /// Listens on the agent-runtime job channel
+    #[command(subcommand)]
+    Runtime(runtime::RuntimeCommand),
     /// Calls any operation of the spec by name
     Api(api::ApiArgs),
     /// Walks through the platform step by step; starts a local emulator unless
@@ -126,6 +134,8 @@ async fn run(session: &Session, command: Command) -> Outcome {
         Command::Tx(command) => rest::tx(session, command).await,
         Command::Feed(args) => rest::feed(session, args).await,
         Command::Tasks(command) => tasks::tasks(session, command).await,
+        Command::A2a(command) => a2a::a2a(session, command).await,
+        Command::Runtime(command) => runtime::runtime(session, command).await,
         Command::Api(args) => api::api(session, args).await,
         Command::Demo(args) => demo::run(session, args).await,
         Command::Mock(args) => run_mock(args).await,

@@ -177,3 +177,31 @@ async fn missing_or_rejected_credentials_exit_3() {
     assert_eq!(wrong.code, Some(3), "{}", wrong.stderr);
     assert!(wrong.stderr.contains("uumit login"), "{}", wrong.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a2a_task_cancelled_then_watched() {
+    let fixture = Fixture::start().await;
+    let page = fixture.run(&["caps", "list", "--page-size", "1", "--json"]);
+    let page: serde_json::Value = serde_json::from_str(&page.stdout).unwrap();
+    let capability = page["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let sent = fixture.run(&["a2a", "send", &capability, "--json"]);
+    assert_eq!(sent.code, Some(0), "{}", sent.stderr);
+    let task: serde_json::Value = serde_json::from_str(&sent.stdout).unwrap();
+    assert_eq!(task["state"], "submitted");
+    let id = task["id"].as_str().unwrap().to_owned();
+
+    let cancelled = fixture.run(&["a2a", "cancel", &id]);
+    assert_eq!(cancelled.code, Some(0), "{}", cancelled.stderr);
+    assert!(
+        cancelled.stdout.contains("canceled"),
+        "{}",
+        cancelled.stdout
+    );
+
+    let watched = fixture.run(&["a2a", "watch", &id, "--json"]);
+    assert_eq!(watched.code, Some(0), "{}", watched.stderr);
+    let last: serde_json::Value =
+        serde_json::from_str(watched.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["state"], "canceled");
+}
