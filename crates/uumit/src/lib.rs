@@ -120,6 +120,7 @@ mod error;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 mod paging;
+mod request;
 mod retry;
 pub mod runtime;
 pub mod sse;
@@ -133,6 +134,9 @@ pub use code::ApiCode;
 pub use config::{ApiKey, ClientBuilder, Credentials, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
 pub use paging::{Follow, MAX_PAGES, Paginate};
+pub use request::Request;
+/// HTTP methods, for [`Request::new`].
+pub use reqwest::Method;
 /// The spec's string enums; each keeps values it does not list in `Unknown(String)`.
 pub use uumit_api::open_enums as enums;
 pub use uumit_api::{Money, types};
