@@ -37,8 +37,8 @@ impl Target {
     fn plan(&self) -> usize {
         match (self.spend, self.sellers.is_empty()) {
             (false, _) => READ_STEPS,
-            (true, false) => READ_STEPS + BUY_STEPS + SETTLE_STEPS + 1,
-            (true, true) => READ_STEPS + BUY_STEPS + 2,
+            (true, false) => READ_STEPS + BUY_STEPS + SETTLE_STEPS + 1 + PROTOCOL_STEPS,
+            (true, true) => READ_STEPS + BUY_STEPS + 2 + PROTOCOL_STEPS - 1,
         }
     }
 
@@ -61,6 +61,9 @@ impl Target {
 const READ_STEPS: usize = 4;
 const BUY_STEPS: usize = 4;
 const SETTLE_STEPS: usize = 3;
+/// An A2A task watched to completion (on the embedded emulator only, where the
+/// emulator plays the seller), one cancelled, a streamed draft, and MCP.
+const PROTOCOL_STEPS: usize = 5;
 
 pub(crate) async fn run(session: &Session, args: DemoArgs) -> Outcome {
     let target = connect(session, &args).await?;
@@ -104,6 +107,8 @@ async fn tour(target: Target) -> Result<(), String> {
     };
     spent = spent + invoke(&target.client, &mut steps, &page).await?;
     check_wallet(&target.client, &mut steps, &before, spent).await?;
+    let watch = !target.sellers.is_empty();
+    protocols(&target.client, &mut steps, capability, watch).await?;
     println!("\nDemo finished: every step succeeded.");
     Ok(())
 }
@@ -346,6 +351,109 @@ async fn cancel(
         "      {} is {}; the frozen {} UT go back",
         cancelled.id, cancelled.status, transaction.price_ut
     );
+    Ok(())
+}
+
+/// The agent protocols: an A2A task followed over `tasks/sendSubscribe` until it
+/// completes (when `watch`, because only the embedded emulator plays the seller), one
+/// cancelled, a streamed AI task draft, and the MCP tools.
+async fn protocols(
+    client: &Client,
+    steps: &mut Steps,
+    capability: &types::CapabilityOut,
+    watch: bool,
+) -> Result<(), String> {
+    if watch {
+        watch_a2a_task(client, steps, capability).await?;
+    }
+    let a2a = client.a2a();
+    let params = uumit::a2a::SendParams::new(capability.id.to_string());
+    let other = a2a.send(params).await.map_err(|e| steps.failed(e))?;
+    let cancelled = steps
+        .run("Cancel an A2A task", a2a.cancel(&other.id))
+        .await?;
+    let state = cancelled.status.state.as_str();
+    println!("      task {} is {state}", cancelled.id);
+    steps.check(
+        state == "canceled",
+        format!("the task is {state}, not canceled"),
+    )?;
+    draft(client, steps).await?;
+    mcp(client, steps).await
+}
+
+/// Sends an A2A task and follows it over `tasks/sendSubscribe` until it completes.
+async fn watch_a2a_task(
+    client: &Client,
+    steps: &mut Steps,
+    capability: &types::CapabilityOut,
+) -> Result<(), String> {
+    let a2a = client.a2a();
+    let params = uumit::a2a::SendParams::new(capability.id.to_string()).text("Demo order over A2A");
+    let task = steps.run("Send an A2A task", a2a.send(params)).await?;
+    println!("      task {} is {}", task.id, task.status.state.as_str());
+
+    steps.start("Watch it over tasks/sendSubscribe");
+    let mut updates = a2a.subscribe(&task.id).await.map_err(|e| steps.failed(e))?;
+    let mut states = Vec::new();
+    while let Some(update) = updates.next().await.map_err(|e| steps.failed(e))? {
+        states.push(update.status.state.as_str().to_owned());
+    }
+    println!("      states: {}", states.join(" -> "));
+    let completed = states.last().map(String::as_str) == Some("completed");
+    steps.check(
+        completed,
+        format!("the task ended {states:?}, not completed"),
+    )
+}
+
+/// Streams an AI task draft and prints it as it arrives.
+async fn draft(client: &Client, steps: &mut Steps) -> Result<(), String> {
+    steps.start("Stream an AI task draft");
+    let mut stream = client
+        .ai_create_task_stream("Translate a 2,000-word product page into English by Friday")
+        .await
+        .map_err(|e| steps.failed(e))?;
+    let mut deltas = 0;
+    while let Some(event) = stream.next().await.map_err(|e| steps.failed(e))? {
+        match event {
+            uumit::tasks_stream::DraftEvent::Delta(_) => deltas += 1,
+            uumit::tasks_stream::DraftEvent::Done(draft) => {
+                println!(
+                    "      {deltas} deltas, then the draft \"{}\" with a bounty of {} UT",
+                    draft.title, draft.bounty_amount
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Lists the MCP tools and searches the marketplace through them.
+async fn mcp(client: &Client, steps: &mut Steps) -> Result<(), String> {
+    let session = steps
+        .run(
+            "Connect to MCP and list its tools",
+            uumit::mcp::connect(client),
+        )
+        .await?;
+    let tools = session.list_tools().await.map_err(|e| steps.failed(e))?;
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    println!("      {} tools: {}", names.len(), names.join(", "));
+    let search = uumit::mcp::SearchInput {
+        query: "translation".into(),
+        category: None,
+        page: None,
+        page_size: Some(3),
+    };
+    let found = session.search(search).await.map_err(|e| steps.failed(e))?;
+    let titles: Vec<&str> = found.items.iter().map(|c| c.title.as_str()).collect();
+    println!(
+        "      uuagent_search \"translation\": {}",
+        titles.join("; ")
+    );
+    session.close().await;
     Ok(())
 }
 

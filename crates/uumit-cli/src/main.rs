@@ -5,6 +5,7 @@ mod api;
 mod demo;
 mod failure;
 mod login;
+mod mcp;
 mod output;
 mod profile;
 mod rest;
@@ -69,6 +70,9 @@ enum Command {
     /// Listens on the agent-runtime job channel
     #[command(subcommand)]
     Runtime(runtime::RuntimeCommand),
+    /// Lists and calls the platform's MCP tools
+    #[command(subcommand)]
+    Mcp(mcp::McpCommand),
     /// Calls any operation of the spec by name
     Api(api::ApiArgs),
     /// Walks through the platform step by step; starts a local emulator unless
@@ -136,6 +140,7 @@ async fn run(session: &Session, command: Command) -> Outcome {
         Command::Tasks(command) => tasks::tasks(session, command).await,
         Command::A2a(command) => a2a::a2a(session, command).await,
         Command::Runtime(command) => runtime::runtime(session, command).await,
+        Command::Mcp(command) => mcp::mcp(session, command).await,
         Command::Api(args) => api::api(session, args).await,
         Command::Demo(args) => demo::run(session, args).await,
         Command::Mock(args) => run_mock(args).await,

@@ -205,3 +205,38 @@ async fn a2a_task_cancelled_then_watched() {
         serde_json::from_str(watched.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["state"], "canceled");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_tools_listed_and_called() {
+    let fixture = Fixture::start().await;
+    let tools = fixture.run(&["mcp", "tools"]);
+    assert_eq!(tools.code, Some(0), "{}", tools.stderr);
+    assert!(tools.stdout.contains("uuagent_search"), "{}", tools.stdout);
+    assert_eq!(
+        tools.stdout.matches("uuagent_").count(),
+        9,
+        "{}",
+        tools.stdout
+    );
+
+    let found = fixture.run(&[
+        "mcp",
+        "call",
+        "uuagent_search",
+        "--args",
+        r#"{"query": "translation"}"#,
+    ]);
+    assert_eq!(found.code, Some(0), "{}", found.stderr);
+    let page: serde_json::Value = serde_json::from_str(&found.stdout).unwrap();
+    assert!(
+        page["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty()),
+        "{}",
+        found.stdout
+    );
+
+    let bad = fixture.run(&["mcp", "call", "uuagent_search", "--args", "not json"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("invalid --args"), "{}", bad.stderr);
+}
