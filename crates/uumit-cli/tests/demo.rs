@@ -1,55 +1,62 @@
-//! Runs the `uumit` binary against the emulator over a real socket.
+//! Runs `uumit demo` against the emulator over a real socket.
 
-use std::process::Command;
+mod support;
 
-fn uumit() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_uumit"));
-    for name in ["UUMIT_BASE_URL", "UUMIT_API_KEY", "UUMIT_USER_ID"] {
-        command.env_remove(name);
-    }
-    command
-}
+use support::{against, filters, run, uumit};
 
 #[test]
-fn demo_runs_on_embedded_emulator() {
-    let output = uumit().arg("demo").output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+fn demo_on_embedded_emulator_matches_transcript() {
+    let config = tempfile::tempdir().unwrap();
+    let out = run(uumit(config.path()).arg("demo"));
+    assert_eq!(
+        out.code,
+        Some(0),
+        "demo failed:\n{}\n{}",
+        out.stdout,
+        out.stderr
     );
-    assert!(stdout.contains("[7/7] Wallet after"), "{stdout}");
     assert!(
-        stdout.contains("the platform replayed the first response"),
-        "{stdout}"
+        out.stdout
+            .contains("debited once for each purchase: 114.00 UT in all"),
+        "{}",
+        out.stdout
     );
-    assert!(stdout.contains("debited once: 110.00 UT"), "{stdout}");
     assert!(
-        stdout.contains("available 1390.00 UT (was 1500.00), frozen 110.00 UT"),
-        "{stdout}"
+        out.stdout
+            .contains("available 1386.00 UT (was 1500.00), frozen 0.00 UT"),
+        "{}",
+        out.stdout
     );
+    insta::with_settings!({ filters => filters() }, {
+        insta::assert_snapshot!("demo_stdout", out.stdout);
+        insta::assert_snapshot!("demo_stderr", out.stderr);
+    });
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn demo_against_server_debits_once() {
+async fn demo_against_server_cancels_and_refunds() {
     let server = uumit_mock::start(uumit_mock::MockConfig::default())
         .await
         .unwrap();
     let demo = server.demo_user();
-    let output = uumit()
-        .args(["demo", "--spend"])
-        .env("UUMIT_BASE_URL", server.base_url())
-        .env("UUMIT_API_KEY", &demo.api_key)
-        .env("UUMIT_USER_ID", &demo.user_id)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let config = tempfile::tempdir().unwrap();
+    let mut command = uumit(config.path());
+    command.args(["demo", "--spend"]);
+    against(
+        &mut command,
+        &server.base_url(),
+        &demo.api_key,
+        &demo.user_id,
     );
+    let out = run(&mut command);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "demo failed:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.contains("cancelled_by_buyer"), "{}", out.stdout);
 
     let client = uumit::Client::builder()
         .base_url(server.base_url())
@@ -59,10 +66,10 @@ async fn demo_against_server_debits_once() {
     let wallet = uumit::Call::call(client.get_wallet()).await.unwrap();
     assert_eq!(
         wallet.ut.available.to_string(),
-        "1390.00",
-        "the wallet moved more than once"
+        "1496.00",
+        "the refund is missing or the invocation charged twice"
     );
-    assert_eq!(wallet.ut.frozen.to_string(), "110.00");
+    assert_eq!(wallet.ut.frozen.to_string(), "0.00");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,20 +78,27 @@ async fn demo_without_spend_skips_spending() {
         .await
         .unwrap();
     let demo = server.demo_user();
-    let output = uumit()
-        .arg("demo")
-        .env("UUMIT_BASE_URL", server.base_url())
-        .env("UUMIT_API_KEY", &demo.api_key)
-        .env("UUMIT_USER_ID", &demo.user_id)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success());
-    assert!(
-        stdout.contains("Skipped the steps that spend UT"),
-        "{stdout}"
+    let config = tempfile::tempdir().unwrap();
+    let mut command = uumit(config.path());
+    command.arg("demo");
+    against(
+        &mut command,
+        &server.base_url(),
+        &demo.api_key,
+        &demo.user_id,
     );
-    assert!(!stdout.contains("Create a transaction"), "{stdout}");
+    let out = run(&mut command);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Skipped the steps that spend UT"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("Create a transaction"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -92,30 +106,26 @@ fn demo_names_failing_step() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
-    let output = uumit()
-        .arg("demo")
-        .env("UUMIT_BASE_URL", format!("http://{address}"))
-        .env("UUMIT_API_KEY", "k")
-        .env("UUMIT_USER_ID", "u")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1));
+    let config = tempfile::tempdir().unwrap();
+    let mut command = uumit(config.path());
+    command.arg("demo");
+    against(&mut command, &format!("http://{address}"), "k", "u");
+    let out = run(&mut command);
+    assert_eq!(out.code, Some(1));
     assert!(
-        stderr.contains("step 1 (Community stats) failed"),
-        "{stderr}"
+        out.stderr.contains("step 1 (Community stats) failed"),
+        "{}",
+        out.stderr
     );
-    assert!(stderr.contains("could not connect"), "{stderr}");
+    assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
 }
 
 #[test]
 fn demo_with_base_url_needs_credentials() {
-    let output = uumit()
+    let config = tempfile::tempdir().unwrap();
+    let out = run(uumit(config.path())
         .arg("demo")
-        .env("UUMIT_BASE_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("UUMIT_API_KEY"), "{stderr}");
+        .env("UUMIT_BASE_URL", "http://127.0.0.1:9"));
+    assert_eq!(out.code, Some(3));
+    assert!(out.stderr.contains("UUMIT_API_KEY"), "{}", out.stderr);
 }

@@ -556,6 +556,24 @@ fn convert_parameter(
     })
 }
 
+/// Keeps only `application/json` where a body offers it among other media types, since
+/// the generated client sends and reads JSON; the dropped types are reported.
+fn keep_json_only(content: &mut Map<String, Value>, pointer: &str, findings: &mut Findings) {
+    if !content.contains_key("application/json") || content.len() < 2 {
+        return;
+    }
+    let dropped: Vec<String> = content
+        .keys()
+        .filter(|k| *k != "application/json")
+        .cloned()
+        .collect();
+    content.retain(|k, _| k == "application/json");
+    findings.warn(
+        pointer,
+        format!("kept application/json and dropped {}", dropped.join(", ")),
+    );
+}
+
 fn convert_body(
     operation: &mut Value,
     context: &OperationContext<'_>,
@@ -565,18 +583,7 @@ fn convert_body(
     let content = operation
         .pointer_mut("/requestBody/content")?
         .as_object_mut()?;
-    if content.len() > 1 && content.contains_key("application/json") {
-        let dropped: Vec<String> = content
-            .keys()
-            .filter(|k| *k != "application/json")
-            .cloned()
-            .collect();
-        content.retain(|k, _| k == "application/json");
-        findings.warn(
-            &child(&pointer, "content"),
-            format!("kept application/json and dropped {}", dropped.join(", ")),
-        );
-    }
+    keep_json_only(content, &child(&pointer, "content"), findings);
     let mut body_type = None;
     for (media, value) in content.iter_mut() {
         let here = child(&child(&child(&pointer, "content"), media), "schema");
@@ -648,18 +655,7 @@ fn convert_response(response: &mut Value, pointer: &str, findings: &mut Findings
     let Some(Value::Object(content)) = response.get_mut("content") else {
         return Success::Empty;
     };
-    if content.contains_key("application/json") && content.len() > 1 {
-        let dropped: Vec<String> = content
-            .keys()
-            .filter(|k| *k != "application/json")
-            .cloned()
-            .collect();
-        content.retain(|k, _| k == "application/json");
-        findings.warn(
-            &child(pointer, "content"),
-            format!("kept application/json and dropped {}", dropped.join(", ")),
-        );
-    }
+    keep_json_only(content, &child(pointer, "content"), findings);
     let Some((media, value)) = content.iter_mut().next() else {
         return Success::Empty;
     };

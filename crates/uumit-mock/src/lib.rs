@@ -29,6 +29,7 @@
 mod faults;
 mod http;
 mod limits;
+mod mcp;
 mod protocols;
 mod routes;
 mod seed;

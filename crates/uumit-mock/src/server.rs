@@ -35,6 +35,8 @@ pub struct MockConfig {
     pub cash_to_ut_rate: Money,
     /// Settings of the A2A, agent-runtime and drafting streams.
     pub protocols: crate::protocols::ProtocolConfig,
+    /// Time between the `: ping` comments of an MCP event stream. Default 15 s.
+    pub mcp_ping_interval: Duration,
 }
 
 impl Default for MockConfig {
@@ -49,6 +51,7 @@ impl Default for MockConfig {
             device_code_ttl: Duration::from_secs(600),
             cash_to_ut_rate: Money::from_units(10),
             protocols: crate::protocols::ProtocolConfig::default(),
+            mcp_ping_interval: Duration::from_secs(15),
         }
     }
 }
@@ -69,6 +72,7 @@ pub(crate) struct AppState {
     pub(crate) faults: Arc<Faults>,
     pub(crate) limiter: Option<Arc<RateLimiter>>,
     pub(crate) protocols: Arc<crate::protocols::Protocols>,
+    pub(crate) mcp: crate::mcp::McpState,
 }
 
 impl AppState {
@@ -85,6 +89,7 @@ impl AppState {
                 .rate_limit_per_minute
                 .map(|limit| Arc::new(RateLimiter::new(limit))),
             protocols: Arc::new(crate::protocols::Protocols::new(config.protocols.clone())),
+            mcp: crate::mcp::McpState::new(config.mcp_ping_interval),
         }
     }
 

@@ -86,24 +86,24 @@ pub(crate) struct CallState {
 }
 
 #[derive(Default)]
-struct Outcome {
-    error: Option<Error>,
-    idempotency_key: Option<String>,
-    request_id: Option<String>,
-    status: Option<StatusCode>,
-    attempts: u32,
-    body: bytes::Bytes,
+pub(crate) struct Outcome {
+    pub(crate) error: Option<Error>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) attempts: u32,
+    pub(crate) body: bytes::Bytes,
 }
 
 impl CallState {
-    fn new(options: CallOptions) -> Self {
+    pub(crate) fn new(options: CallOptions) -> Self {
         Self {
             options,
             outcome: Mutex::default(),
         }
     }
 
-    fn outcome(&self) -> std::sync::MutexGuard<'_, Outcome> {
+    pub(crate) fn outcome(&self) -> std::sync::MutexGuard<'_, Outcome> {
         // A poisoned lock only means another thread panicked mid-update; the data is
         // plain values and still usable.
         self.outcome

@@ -32,8 +32,8 @@ pub enum ErrorKind {
     Config,
     /// A redirect was refused or went on too long.
     Redirect,
-    /// A JSON-RPC call returned an error object; [`Error::code`] is its `code` and
-    /// [`Error::data`] its `data`.
+    /// A JSON-RPC call (A2A or MCP) returned an error object: [`Error::code`] is its
+    /// `code`, for example -32602 for invalid params, and [`Error::data`] its `data`.
     JsonRpc,
     /// An event stream ended before the event that completes it, or kept dropping
     /// without delivering new events.

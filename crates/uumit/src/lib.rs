@@ -117,7 +117,10 @@ mod call;
 mod code;
 mod config;
 mod error;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod paging;
+mod request;
 mod retry;
 pub mod runtime;
 pub mod sse;
@@ -131,6 +134,9 @@ pub use code::ApiCode;
 pub use config::{ApiKey, ClientBuilder, Credentials, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{Error, ErrorKind, Result, ValidationDetail};
 pub use paging::{Follow, MAX_PAGES, Paginate};
+pub use request::Request;
+/// HTTP methods, for [`Request::new`].
+pub use reqwest::Method;
 /// The spec's string enums; each keeps values it does not list in `Unknown(String)`.
 pub use uumit_api::open_enums as enums;
 pub use uumit_api::{Money, types};

@@ -8,7 +8,7 @@ mod device;
 mod input;
 mod invoke;
 mod market;
-mod paged;
+pub(crate) mod paged;
 mod public;
 mod runtime;
 mod skills;
@@ -43,6 +43,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(a2a::routes())
         .merge(ai_create::routes())
         .merge(runtime::routes())
+        .merge(crate::mcp::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
