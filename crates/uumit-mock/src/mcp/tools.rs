@@ -399,7 +399,7 @@ fn discover(store: &Store, args: &DiscoverArgs, page: Page) -> Value {
                 .is_none_or(|v| &c.capability_type == v)
         })
         .collect();
-    page.slice(items)
+    json!(page.slice(items))
 }
 
 fn search(store: &Store, args: &SearchArgs, page: Page) -> Value {
@@ -408,7 +408,7 @@ fn search(store: &Store, args: &SearchArgs, page: Page) -> Value {
         .into_iter()
         .map(|(capability, _, _)| capability)
         .collect();
-    page.slice(items)
+    json!(page.slice(items))
 }
 
 fn matches(store: &Store, args: &MatchArgs, limit: usize) -> Value {
