@@ -1,5 +1,5 @@
-//! What the benches share: pinning to a CPU, the release emulator in a child process,
-//! medians and resident memory.
+//! Helpers the benches share: pinning to a CPU, the release emulator in a child process,
+//! medians, resident memory, socket counts and process CPU time.
 
 #![allow(dead_code)]
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Reports whether the bench runs under `cargo bench`. `cargo test --all-targets` runs
 /// bench binaries without `--bench` as a smoke test; these need a release emulator and
-/// minutes, so they say so and stop there.
+/// minutes, so they print a note and return.
 pub fn under_cargo_bench(name: &str) -> bool {
     let under = std::env::args().any(|arg| arg == "--bench");
     if !under {
@@ -17,7 +17,7 @@ pub fn under_cargo_bench(name: &str) -> bool {
     under
 }
 
-/// Pins the process `pid` to `cpu` with `taskset`, or says why it could not.
+/// Pins the process `pid` to `cpu` with `taskset`, or prints why it could not.
 pub fn pin_to_cpu(pid: u32, cpu: usize) {
     let pinned = Command::new("taskset")
         .args(["-cp", &cpu.to_string(), &pid.to_string()])
@@ -106,7 +106,7 @@ pub fn rss_kib() -> u64 {
     status_kib("/proc/self/status", "VmRSS:")
 }
 
-/// A `/proc/<pid>/status` field in KiB, 0 when it is missing.
+/// Reads a `/proc/<pid>/status` field in KiB, 0 when it is missing.
 pub fn status_kib(path: &str, field: &str) -> u64 {
     std::fs::read_to_string(path)
         .ok()
@@ -126,7 +126,7 @@ pub fn status_kib(path: &str, field: &str) -> u64 {
 /// Established TCP connections on this machine whose remote end is `port`: the client
 /// side of the connections to a local server on that port.
 pub fn established_to(port: u16) -> usize {
-    let wanted = format!(":{port:04X}");
+    let suffix = format!(":{port:04X}");
     ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .filter_map(|path| std::fs::read_to_string(path).ok())
@@ -136,14 +136,14 @@ pub fn established_to(port: u16) -> usize {
                 .skip(1)
                 .filter(|line| {
                     let fields: Vec<&str> = line.split_whitespace().collect();
-                    fields.len() > 3 && fields[2].ends_with(&wanted) && fields[3] == "01"
+                    fields.len() > 3 && fields[2].ends_with(&suffix) && fields[3] == "01"
                 })
                 .count()
         })
         .sum()
 }
 
-/// The port of an `http://host:port` base URL.
+/// Returns the port of an `http://host:port` base URL.
 pub fn port_of(base_url: &str) -> u16 {
     base_url
         .rsplit(':')
