@@ -353,15 +353,15 @@ pub(crate) async fn idempotency(
     loop {
         let claimed = state.with(|store| match store.idempotency.get(&slot) {
             Some(stored) if stored.status == 0 => None,
-            Some(stored) => Some(Err(stored.clone())),
-            None => {
-                store.idempotency.insert(
-                    slot.clone(),
-                    StoredResponse {
-                        status: 0,
-                        body: Bytes::new(),
-                    },
-                );
+            Some(stored) if !stored.is_expired() => Some(Err(stored.clone())),
+            // No response yet, or one past the 24-hour window: this request runs.
+            _ => {
+                let running = StoredResponse {
+                    status: 0,
+                    body: Bytes::new(),
+                    stored_at: std::time::Instant::now(),
+                };
+                store.idempotency.insert(slot.clone(), running);
                 Some(Ok(()))
             }
         });
@@ -394,13 +394,13 @@ pub(crate) async fn idempotency(
         if status >= 500 || status == 429 {
             store.idempotency.remove(&slot);
         } else {
-            store.idempotency.insert(
-                slot,
-                StoredResponse {
-                    status,
-                    body: bytes.clone(),
-                },
-            );
+            let stored = StoredResponse {
+                status,
+                body: bytes.clone(),
+                stored_at: std::time::Instant::now(),
+            };
+            store.idempotency.insert(slot, stored);
+            store.prune_idempotency();
         }
     });
     Response::from_parts(parts, Body::from(bytes))

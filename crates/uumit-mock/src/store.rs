@@ -198,8 +198,52 @@ pub(crate) struct Transaction {
 /// A stored response for an idempotency key.
 #[derive(Clone, Debug)]
 pub(crate) struct StoredResponse {
+    /// HTTP status, or 0 while the first request with the key is still running.
     pub(crate) status: u16,
     pub(crate) body: bytes::Bytes,
+    pub(crate) stored_at: std::time::Instant,
+}
+
+/// How long a stored response is replayed, as the platform does.
+pub(crate) const IDEMPOTENCY_TTL: std::time::Duration =
+    std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Most stored responses kept; past it, expired ones go first, then the oldest.
+pub(crate) const IDEMPOTENCY_CAPACITY: usize = 100_000;
+
+impl StoredResponse {
+    /// Whether the response is past its replay window; a running request never is.
+    pub(crate) fn is_expired(&self) -> bool {
+        self.status != 0 && self.stored_at.elapsed() > IDEMPOTENCY_TTL
+    }
+}
+
+impl Store {
+    /// Keeps the idempotency store within [`IDEMPOTENCY_CAPACITY`]: drops expired
+    /// responses, then the oldest finished ones, and never a request still running.
+    pub(crate) fn prune_idempotency(&mut self) {
+        if self.idempotency.len() <= IDEMPOTENCY_CAPACITY {
+            return;
+        }
+        self.idempotency.retain(|_, stored| !stored.is_expired());
+        let excess = self
+            .idempotency
+            .len()
+            .saturating_sub(IDEMPOTENCY_CAPACITY * 9 / 10);
+        if excess == 0 {
+            return;
+        }
+        let mut finished: Vec<_> = self
+            .idempotency
+            .iter()
+            .filter(|(_, stored)| stored.status != 0)
+            .map(|(slot, stored)| (stored.stored_at, slot.clone()))
+            .collect();
+        finished.sort_unstable_by_key(|(stored_at, _)| *stored_at);
+        for (_, slot) in finished.into_iter().take(excess) {
+            self.idempotency.remove(&slot);
+        }
+    }
 }
 
 /// Everything the emulator knows.
@@ -754,5 +798,60 @@ impl Store {
             self.release(caller, tx.price_ut, "unfreeze", &description, id)?;
         }
         self.set_status(id, TxStatus::CancelledByBuyer)
+    }
+}
+
+#[cfg(test)]
+mod idempotency_tests {
+    use super::*;
+
+    fn stored(status: u16) -> StoredResponse {
+        StoredResponse {
+            status,
+            body: bytes::Bytes::from_static(b"{}"),
+            stored_at: std::time::Instant::now(),
+        }
+    }
+
+    #[test]
+    fn prune_keeps_store_bounded_and_running_requests() {
+        let mut store = Store::seeded(42);
+        let user = Uuid::nil();
+        for index in 0..5 {
+            store
+                .idempotency
+                .insert((user, format!("running-{index}")), stored(0));
+        }
+        for index in 0..IDEMPOTENCY_CAPACITY + 10 {
+            store
+                .idempotency
+                .insert((user, format!("done-{index}")), stored(200));
+        }
+        store.prune_idempotency();
+        assert!(
+            store.idempotency.len() <= IDEMPOTENCY_CAPACITY * 9 / 10 + 5,
+            "{}",
+            store.idempotency.len()
+        );
+        for index in 0..5 {
+            assert!(
+                store
+                    .idempotency
+                    .contains_key(&(user, format!("running-{index}"))),
+                "a running request was dropped"
+            );
+        }
+    }
+
+    #[test]
+    fn prune_below_capacity_keeps_everything() {
+        let mut store = Store::seeded(42);
+        for index in 0..100 {
+            store
+                .idempotency
+                .insert((Uuid::nil(), index.to_string()), stored(200));
+        }
+        store.prune_idempotency();
+        assert_eq!(store.idempotency.len(), 100);
     }
 }
