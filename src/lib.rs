@@ -189,7 +189,7 @@ pub trait Operation<'a>: Sized + Send + 'a {
     const NAME: &'static str;
     /// The decoded response body: the envelope, or the bare JSON type.
     type Response: serde::de::DeserializeOwned + Send;
-    /// What the caller wants from a successful response: the envelope's `data`.
+    /// The data of a successful response: the envelope's `data`.
     type Data: Send;
 
     /// Sends the request and decodes the response body.
@@ -246,9 +246,9 @@ pub struct OperationMeta {
     pub body_idempotency_key: bool,
     /// Whether the operation needs credentials.
     pub requires_auth: bool,
-    /// What a successful response carries.
+    /// The body of a successful response.
     pub response: ResponseKind,
-    /// How the operation pages, if it does.
+    /// The operation's paging style, if it pages.
     pub paging: Option<PagingKind>,
 }
 
@@ -269,13 +269,13 @@ impl OperationMeta {
 pub struct ParameterMeta {
     /// Name on the wire.
     pub name: &'static str,
-    /// Where it is sent.
+    /// The parameter's location.
     pub location: ParameterLocation,
     /// Whether the operation fails without it.
     pub required: bool,
 }
 
-/// Where a parameter is sent.
+/// The location of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParameterLocation {
     /// A segment of the path.
@@ -301,7 +301,7 @@ pub enum ResponseKind {
     Empty,
 }
 
-/// How a list operation pages.
+/// The paging style of a list operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PagingKind {
     /// `page` and `page_size`.

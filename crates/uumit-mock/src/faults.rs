@@ -63,7 +63,7 @@ use crate::seed::SeedRng;
 use crate::server::AppState;
 use crate::store::Fail;
 
-/// The request header that asks for a fault.
+/// The request header that requests a fault.
 pub const FAULT_HEADER: &str = "x-mock-fault";
 
 /// What an injected fault does.
@@ -231,7 +231,7 @@ impl Fault {
         }
     }
 
-    /// For `rpc_error=N`: the JSON-RPC error code to answer instead of a stream.
+    /// For `rpc_error=N`: the JSON-RPC error code to return instead of a stream.
     pub fn rpc_error(&self) -> Option<i64> {
         match self.action {
             FaultAction::RpcError(code) => Some(code),
@@ -379,7 +379,7 @@ fn html_error(status: u16) -> Response {
 }
 
 /// Closes the request's connection without a response. Without a connection (the
-/// router called in-process), answers 502 instead, the nearest thing a caller can see.
+/// router called in-process), returns 502 instead, the nearest thing a caller can see.
 fn close(connection: Option<Connection>, fault: &Fault) -> Response {
     match connection {
         Some(connection) => {
@@ -417,7 +417,7 @@ async fn truncate(response: Response) -> Response {
 }
 
 /// A connection as handlers see it: the peer, and a switch that makes every later write
-/// fail so the server drops the connection without answering.
+/// fail so the server drops the connection without a response.
 #[derive(Clone, Debug)]
 pub(crate) struct Connection {
     /// The client's address.

@@ -246,7 +246,7 @@ impl Store {
     }
 }
 
-/// Everything the emulator knows.
+/// The emulator's whole state.
 pub struct Store {
     seed: u64,
     rng: SeedRng,

@@ -58,7 +58,7 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Longest computed backoff. Default 8 s.
     pub max_backoff: Duration,
-    /// Longest server-requested delay (`Retry-After`) the client sleeps for; a longer
+    /// Maximum server-requested delay (`Retry-After`) the client sleeps for; a longer
     /// one ends the call with the error and its [`Error::retry_after`]. Default 60 s.
     pub max_retry_after: Duration,
 }

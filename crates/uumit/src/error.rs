@@ -13,7 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The platform returned a non-zero envelope `code`, over HTTP 200 or an error
-    /// status. [`Error::code`] says which.
+    /// status. [`Error::code`] returns it.
     Api,
     /// The platform rejected the input with HTTP 422; see [`Error::validation_errors`].
     Validation,

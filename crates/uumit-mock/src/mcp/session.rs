@@ -104,7 +104,7 @@ impl EventStream {
     }
 }
 
-/// One SSE event with CRLF line endings; `data` never holds a line break here, since
+/// One SSE event with CRLF line endings; `data` never contains a line break here, since
 /// it is a path or compact JSON.
 fn event(name: &str, data: &str) -> String {
     format!("event: {name}\r\ndata: {data}\r\n\r\n")

@@ -18,7 +18,7 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Largest error body read when a stream is refused, in bytes.
 const MAX_ERROR_BODY: usize = 64 << 10;
 
-/// How a reconnect sends the server the id of the last event received.
+/// The way a reconnect sends the server the id of the last event received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Resume {
