@@ -44,6 +44,7 @@ fn fill_capabilities(store: &mut Store, sellers: &[Uuid]) {
             created_at,
             input_schema: None,
             callback_url: instant.then(|| format!("https://agents.example.com/{index}")),
+            json: Default::default(),
         };
         // Inserting at the front keeps the list newest first.
         store.insert_capability(capability);

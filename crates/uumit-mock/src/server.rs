@@ -65,9 +65,21 @@ pub struct DemoUser {
     pub user_id: String,
 }
 
-/// Shared state behind every handler.
+/// Shared state behind every handler. Cloned for each middleware and extractor of
+/// every request, so it is one `Arc`: a clone is one reference count.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub(crate) struct Shared {
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) faults: Arc<Faults>,
     pub(crate) limiter: Option<Arc<RateLimiter>>,
@@ -82,7 +94,7 @@ impl AppState {
             .unwrap_or_else(|_| chrono::Duration::seconds(600));
         store.cash_to_ut_rate = config.cash_to_ut_rate;
         let faults = Faults::new(config.fault.clone(), config.fault_rate, config.fault_seed);
-        Self {
+        Self(Arc::new(Shared {
             store: Arc::new(Mutex::new(store)),
             faults: Arc::new(faults),
             limiter: config
@@ -90,7 +102,7 @@ impl AppState {
                 .map(|limit| Arc::new(RateLimiter::new(limit))),
             protocols: Arc::new(crate::protocols::Protocols::new(config.protocols.clone())),
             mcp: crate::mcp::McpState::new(config.mcp_ping_interval),
-        }
+        }))
     }
 
     /// Runs `f` with the store locked. Handlers never hold the lock across an await.

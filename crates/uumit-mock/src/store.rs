@@ -31,7 +31,7 @@ use serde_json::Value;
 use uuid::Uuid;
 use uumit_api::Money;
 
-pub(crate) use catalog::Capability;
+pub(crate) use catalog::{Capability, JsonCache};
 pub(crate) use device::{DeviceGrant, PollStatus};
 pub(crate) use market::{DataApi, DigitalAsset, ExternalAgent, Purchase};
 pub(crate) use tasks::{Application, CODE_DRAFT_SAVED, Skill, Task};

@@ -334,3 +334,44 @@ async fn list_filters_by_type_and_agent() {
         .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn list_shows_a_listing_as_last_changed() {
+    let emulator = Emulator::start().await;
+    let demo = emulator.demo();
+    let (_, created) = emulator
+        .post(&demo, "/api/v1/capabilities", listing("per_use"))
+        .await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let listed_title = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .map(|c| c["title"].clone())
+    };
+    // The first page lists the new listing (newest first) and keeps its JSON.
+    let before = emulator.get(&demo, "/api/v1/capabilities").await;
+    assert_eq!(listed_title(&before), Some(json!("Emulated listing")));
+    let path = format!("/api/v1/capabilities/{id}");
+    let update = emulator
+        .request(&demo, Method::PUT, &path)
+        .json(&json!({"title": "Renamed listing", "price_ut": "5.25"}));
+    let (status, _) = emulator.send(update).await;
+    assert_eq!(status, 200);
+    let after = emulator.get(&demo, "/api/v1/capabilities").await;
+    assert_eq!(listed_title(&after), Some(json!("Renamed listing")));
+    let item = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(item["price_ut"], "5.25");
+    emulator
+        .send(emulator.request(&demo, Method::DELETE, &path))
+        .await;
+    let gone = emulator.get(&demo, "/api/v1/capabilities").await;
+    assert_eq!(listed_title(&gone), None);
+}

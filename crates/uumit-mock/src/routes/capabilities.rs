@@ -16,7 +16,7 @@ use crate::routes::input::{
 };
 use crate::routes::paged::PageQuery;
 use crate::server::AppState;
-use crate::store::{Capability, Fail, Outcome};
+use crate::store::{Capability, Fail, JsonCache, Outcome};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -56,7 +56,7 @@ async fn list(
             .filter(|c| capability_type.is_none_or(|v| c.capability_type == v))
             .filter(|c| query.agent_id.is_none_or(|v| c.agent_id == v))
             .collect::<Vec<_>>();
-        page.slice(items).map(Clone::clone)
+        page.slice(items).map(|c| c.json())
     });
     Ok(ok(data))
 }
@@ -75,16 +75,16 @@ async fn mine(
 ) -> Reply {
     let page = query.page.validate()?;
     let status = query.status.as_ref().map(CapabilityStatus::as_str);
-    let items = state.with(|store| {
-        store
+    let data = state.with(|store| {
+        let items = store
             .capabilities
             .iter()
             .filter(|c| c.agent_id == caller)
             .filter(|c| status.is_none_or(|s| c.status == s))
-            .cloned()
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        page.slice(items).map(|c| c.json())
     });
-    Ok(ok(page.slice(items)))
+    Ok(ok(data))
 }
 
 /// The fields of `CapabilityCreate`, and of `CapabilityUpdate` when every one is
@@ -163,6 +163,7 @@ impl CapabilityInput {
             created_at: Utc::now(),
             input_schema: None,
             callback_url: None,
+            json: JsonCache::default(),
         };
         self.apply(&mut capability)?;
         Ok(capability)

@@ -1,9 +1,12 @@
 //! Capability listings and the rules around them: ownership, pricing statistics and
 //! matching a demand.
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 use uumit_api::Money;
 
@@ -27,6 +30,48 @@ pub(crate) struct Capability {
     pub(crate) input_schema: Option<Value>,
     #[serde(skip)]
     pub(crate) callback_url: Option<String>,
+    /// The listing as JSON, made on first use by [`Capability::json`]. A clone starts
+    /// empty, and [`Store::own_capability`] empties it before handing out the listing
+    /// to change, so it never outlives the fields it was made from.
+    #[serde(skip)]
+    pub(crate) json: JsonCache,
+}
+
+/// The JSON of a value, kept once made; see [`Capability::json`].
+#[derive(Debug, Default)]
+pub(crate) struct JsonCache(OnceLock<RawJson>);
+
+impl Clone for JsonCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+/// JSON text serialized as is, shared between the replies that carry it.
+#[derive(Clone, Debug)]
+pub(crate) struct RawJson(Arc<RawValue>);
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl Capability {
+    /// The listing as `CapabilityOut` JSON, serialized once and then reused by every
+    /// page that lists it until the listing changes.
+    pub(crate) fn json(&self) -> RawJson {
+        self.json
+            .0
+            .get_or_init(|| {
+                // Strings, numbers, ids, timestamps and a JSON value: nothing here can
+                // fail to serialize.
+                let raw = serde_json::value::to_raw_value(self)
+                    .expect("a capability always serializes to JSON");
+                RawJson(Arc::from(raw))
+            })
+            .clone()
+    }
 }
 
 impl Store {
@@ -50,6 +95,7 @@ impl Store {
                 "capability {id} belongs to another agent; only its owner may change it"
             )));
         }
+        capability.json = JsonCache::default();
         Ok(capability)
     }
 
