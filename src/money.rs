@@ -128,7 +128,12 @@ impl FromStr for Money {
         } else {
             whole.parse().map_err(|_| error())?
         };
-        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| error())?;
+        // At most two digits, checked above: "5" is 50 cents, "05" is 5.
+        let cents = fraction
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(2)
+            .fold(0, |cents, digit| cents * 10 + i64::from(digit - b'0'));
         let value = units
             .checked_mul(100)
             .and_then(|v| v.checked_add(cents))
@@ -199,6 +204,8 @@ mod tests {
             ("12.5", "12.50"),
             ("-3.07", "-3.07"),
             (".5", "0.50"),
+            ("1.05", "1.05"),
+            ("2.0", "2.00"),
             ("7.", "7.00"),
             ("1.230", "1.23"),
         ];

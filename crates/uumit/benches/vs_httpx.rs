@@ -3,8 +3,10 @@
 //!
 //! The emulator runs pinned to CPU 1; this process and the Python child run pinned to
 //! CPU 0. The two clients take turns in rounds, and the report is the median of the
-//! per-round ratios. Python's side is `bench/httpx_rounds.py`, run by `BENCH_PYTHON`
-//! (default `target/bench-venv/bin/python`, made by `bench/vs-httpx.sh`).
+//! per-round ratios. Each round runs the Python side once and this SDK once on each
+//! runtime of [`support::runtimes`], and each runtime's ratio is to the same Python
+//! round. Python's side is `bench/httpx_rounds.py`, run by `BENCH_PYTHON` (default
+//! `target/bench-venv/bin/python`, made by `bench/vs-httpx.sh`).
 //!
 //! `bench/vs-httpx.sh` (see bench/README.md)
 
@@ -17,7 +19,7 @@ use cpu_time::ProcessTime;
 use futures::StreamExt;
 use uumit::prelude::*;
 
-use support::{Emulator, pin_to_cpu, start_emulator, summary};
+use support::{Emulator, pin_to_cpu, runtimes, start_emulator, summary};
 
 const ROUNDS: usize = 11;
 const WORKLOADS: [(&str, usize, usize); 4] = [
@@ -38,28 +40,48 @@ fn main() {
         .unwrap_or(ROUNDS);
     let server = start_emulator();
     let mut python = Python::start(&server);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = uumit::Client::builder()
-        .base_url(&server.base_url)
-        .credentials(&server.api_key, &server.user_id)
-        .build()
-        .expect("client");
+    // One client per runtime: a pooled connection belongs to the runtime that opened it.
+    let runtimes = runtimes().map(|(flavor, runtime)| {
+        let client = runtime.block_on(async {
+            uumit::Client::builder()
+                .base_url(&server.base_url)
+                .credentials(&server.api_key, &server.user_id)
+                .build()
+                .expect("client")
+        });
+        (flavor, runtime, client)
+    });
     for (operation, width, calls) in WORKLOADS {
         python.round(operation, width, calls.min(400));
-        runtime.block_on(measure(&client, operation, width, calls.min(400)));
-        let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for (_, runtime, client) in &runtimes {
+            runtime.block_on(measure(client, operation, width, calls.min(400)));
+        }
+        let mut theirs = Vec::new();
+        let mut ours = vec![Vec::new(); runtimes.len()];
+        let mut ratios = vec![Vec::new(); runtimes.len()];
         for _ in 0..rounds {
             let peer = python.round(operation, width, calls);
-            let own = runtime.block_on(measure(&client, operation, width, calls));
-            ratios.push(own / peer);
-            ours.push(own);
             theirs.push(peer);
+            for (index, (_, runtime, client)) in runtimes.iter().enumerate() {
+                let own = runtime.block_on(measure(client, operation, width, calls));
+                ratios[index].push(own / peer);
+                ours[index].push(own);
+            }
         }
-        report(operation, width, calls, &mut ours, &mut theirs, &mut ratios);
+        for (index, (flavor, _, _)) in runtimes.iter().enumerate() {
+            let sample = Sample {
+                flavor,
+                operation,
+                width,
+                calls,
+            };
+            report(
+                &sample,
+                &mut ours[index],
+                &mut theirs.clone(),
+                &mut ratios[index],
+            );
+        }
     }
     drop(python);
     drop(server);
@@ -90,20 +112,27 @@ async fn call(client: &uumit::Client, operation: &str) {
     }
 }
 
-fn report(
-    operation: &str,
+/// One line of the report: which runtime, operation, concurrency and round size.
+struct Sample<'a> {
+    flavor: &'a str,
+    operation: &'a str,
     width: usize,
     calls: usize,
-    ours: &mut [f64],
-    theirs: &mut [f64],
-    ratios: &mut [f64],
-) {
+}
+
+fn report(sample: &Sample<'_>, ours: &mut [f64], theirs: &mut [f64], ratios: &mut [f64]) {
+    let Sample {
+        flavor,
+        operation,
+        width,
+        calls,
+    } = sample;
     let rounds = ratios.len();
     let (own, own_min, own_max) = summary(ours);
     let (peer, peer_min, peer_max) = summary(theirs);
     let (ratio, low, high) = summary(ratios);
     println!(
-        "{operation} concurrency {width:>2}: uumit {own:.1} µs CPU/call ({own_min:.1}–{own_max:.1}), httpx {peer:.1} µs ({peer_min:.1}–{peer_max:.1}); ratio median {ratio:.4} (min {low:.4}, max {high:.4}) over {rounds} paired rounds of {calls} calls"
+        "{operation} concurrency {width:>2}, {flavor}: uumit {own:.1} µs CPU/call ({own_min:.1}–{own_max:.1}), httpx {peer:.1} µs ({peer_min:.1}–{peer_max:.1}); ratio median {ratio:.4} (min {low:.4}, max {high:.4}) over {rounds} paired rounds of {calls} calls"
     );
 }
 

@@ -7,19 +7,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, ResponseBuilderExt, StatusCode, Url};
 
 use crate::call::{CALL, CallState};
 use crate::config::{Config, is_loopback};
 use crate::error::{Error, ErrorKind, ValidationDetail};
 use crate::retry;
 
-const API_KEY_HEADER: &str = "x-api-key";
-const USER_ID_HEADER: &str = "x-platform-user-id";
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+// Header names as constants: a `&str` name is parsed and checked on every use.
+const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+const USER_ID_HEADER: HeaderName = HeaderName::from_static("x-platform-user-id");
+const IDEMPOTENCY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+const REQUEST_ID_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("x-correlation-id"),
+];
 /// Headers that identify the caller; they never go to another origin.
-const CREDENTIAL_HEADERS: &[&str] = &[API_KEY_HEADER, USER_ID_HEADER, "authorization", "cookie"];
+const CREDENTIAL_HEADERS: [HeaderName; 4] = [
+    API_KEY_HEADER,
+    USER_ID_HEADER,
+    http::header::AUTHORIZATION,
+    http::header::COOKIE,
+];
 
 pub(crate) struct FacadeTransport {
     config: Arc<Config>,
@@ -54,11 +64,14 @@ impl uumit_api::Transport for FacadeTransport {
 }
 
 /// The outcome of one attempt.
+// Short-lived and moved once, so boxing the large variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Attempt {
     Response {
         status: StatusCode,
         headers: HeaderMap,
         body: Bytes,
+        url: Url,
     },
     Failed(Error, Option<reqwest::Error>),
 }
@@ -89,15 +102,16 @@ impl Exchange<'_> {
                     status,
                     headers,
                     body,
+                    url,
                 } => match classify_failure(status, &headers, &body) {
                     // A 2xx body is decoded once, by the generated client; the caller
                     // checks its envelope code (see `business_error`).
                     None => {
                         let id = request_id(&headers);
                         self.state.record_success(status, id, attempt, body.clone());
-                        return Ok(synthesize(status, headers, body));
+                        return Ok(synthesize(status, headers, body, url));
                     }
-                    Some(error) => (error, Some((status, headers, body))),
+                    Some(error) => (error, Some((status, headers, body, url))),
                 },
                 Attempt::Failed(error, cause) => {
                     let error = match cause {
@@ -117,12 +131,11 @@ impl Exchange<'_> {
                 }
                 _ => {
                     self.state.record_error(self.finish(error, attempt, &key));
-                    let (status, headers, body) = response.unwrap_or((
-                        StatusCode::BAD_GATEWAY,
-                        HeaderMap::new(),
-                        Bytes::new(),
-                    ));
-                    return Ok(synthesize(status, headers, body));
+                    let (status, headers, body, url) = response.unwrap_or_else(|| {
+                        let url = request.url().clone();
+                        (StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::new(), url)
+                    });
+                    return Ok(synthesize(status, headers, body, url));
                 }
             }
         }
@@ -156,7 +169,7 @@ impl Exchange<'_> {
         let mut body = body_field.then(|| json_body(request)).flatten();
         let from_header = request
             .headers()
-            .get(IDEMPOTENCY_HEADER)
+            .get(&IDEMPOTENCY_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let from_body = body
@@ -210,6 +223,7 @@ impl Exchange<'_> {
                 }
             }
             let headers = std::mem::take(response.headers_mut());
+            let url = response.url().clone();
             let body = match read_body(response, self.config.max_response_bytes).await {
                 Ok(body) => body,
                 Err(failure) => return failure,
@@ -233,6 +247,7 @@ impl Exchange<'_> {
                 status,
                 headers,
                 body,
+                url,
             };
         }
     }
@@ -321,8 +336,8 @@ impl Exchange<'_> {
             ));
         }
         if target.origin() != request.url().origin() {
-            for name in CREDENTIAL_HEADERS {
-                request.headers_mut().remove(*name);
+            for name in &CREDENTIAL_HEADERS {
+                request.headers_mut().remove(name);
             }
             if target.scheme() == "http" && !is_loopback(&target) {
                 request.headers_mut().remove(IDEMPOTENCY_HEADER);
@@ -387,9 +402,9 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Byte
 }
 
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "x-correlation-id"]
+    REQUEST_ID_HEADERS
         .iter()
-        .find_map(|name| headers.get(*name))
+        .find_map(|name| headers.get(name))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
@@ -483,8 +498,14 @@ fn api_error(code: i64, envelope: EnvelopeHead) -> Error {
         .with_data(envelope.data)
 }
 
-fn synthesize(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
-    let mut response = http::Response::new(body);
+/// Rebuilds a response for the generated client from the parts already read. Giving it
+/// the URL spares reqwest from parsing a placeholder URL for every response.
+fn synthesize(status: StatusCode, headers: HeaderMap, body: Bytes, url: Url) -> reqwest::Response {
+    let mut response = match http::Response::builder().url(url).body(()) {
+        Ok(head) => head.map(|()| body),
+        // The builder fails only on an invalid status or header, and none is set here.
+        Err(_) => http::Response::new(body),
+    };
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     reqwest::Response::from(response)

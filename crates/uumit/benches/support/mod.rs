@@ -89,6 +89,23 @@ pub fn start_emulator() -> Emulator {
     }
 }
 
+/// Returns the two runtimes the CPU benches measure on. On the current-thread runtime
+/// the calls and the connections share one thread, as in Python's asyncio. On the
+/// multi-thread runtime with one worker, `block_on` runs the calls on the main thread
+/// and the connections run on the worker, so each exchange crosses threads.
+pub fn runtimes() -> [(&'static str, tokio::runtime::Runtime); 2] {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("current-thread runtime");
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("multi-thread runtime");
+    [("current-thread", current), ("multi-thread", multi)]
+}
+
 /// Sorts the values and returns their median.
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
