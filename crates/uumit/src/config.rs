@@ -11,6 +11,10 @@ use crate::transport::FacadeTransport;
 /// The platform's production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.uumit.com";
 
+/// The default maximum of requests in flight at once per client; see
+/// [`ClientBuilder::max_concurrent_requests`].
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
+
 /// An API key. Its `Debug` and `Display` never show the key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
@@ -94,6 +98,9 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
     pub(crate) max_redirects: usize,
+    /// One permit for each request in flight; see
+    /// [`ClientBuilder::max_concurrent_requests`].
+    pub(crate) in_flight: tokio::sync::Semaphore,
 }
 
 /// Builds a [`Client`](crate::Client).
@@ -121,6 +128,7 @@ pub struct ClientBuilder {
     user_agent: String,
     allow_insecure_http: bool,
     max_response_bytes: usize,
+    max_concurrent_requests: usize,
 }
 
 impl Default for ClientBuilder {
@@ -135,6 +143,7 @@ impl Default for ClientBuilder {
             user_agent: format!("uumit-rs/{}", env!("CARGO_PKG_VERSION")),
             allow_insecure_http: false,
             max_response_bytes: 32 << 20,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -193,6 +202,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The maximum number of requests in flight at once over this client and its clones,
+    /// which also bounds the connections it opens. Further calls wait for a free slot.
+    /// Default 100.
+    ///
+    /// A call holds a slot from sending a request to the end of its response body, and
+    /// not while it waits to retry. Waiting for a slot does not count against the
+    /// [`timeout`](Self::timeout). Event streams do not take a slot.
+    pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+        self.max_concurrent_requests = requests;
+        self
+    }
+
     /// Fills unset fields from `UUMIT_BASE_URL`, `UUMIT_API_KEY` and `UUMIT_USER_ID`.
     pub fn from_env(mut self) -> Self {
         let read = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -242,8 +263,14 @@ impl ClientBuilder {
                 base_url.host_str().unwrap_or_default()
             )));
         }
+        if self.max_concurrent_requests == 0 {
+            return Err(Error::config(
+                "max_concurrent_requests is 0, so no request could ever be sent: use at least 1",
+            ));
+        }
         let credential_headers = credentials.as_ref().map(header_values).transpose()?;
         let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(self.max_concurrent_requests)
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent)
@@ -257,6 +284,10 @@ impl ClientBuilder {
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
             max_redirects: 5,
+            in_flight: tokio::sync::Semaphore::new(
+                self.max_concurrent_requests
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            ),
         });
         Ok(crate::Client::from_parts(http, config))
     }

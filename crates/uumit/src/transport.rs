@@ -205,6 +205,9 @@ impl Exchange<'_> {
                 "the request body is a stream and cannot be sent through the retrying transport";
             return Attempt::Failed(Error::new(ErrorKind::InvalidRequest, message), None);
         };
+        // The slot is held until the body is read, when the connection is free again.
+        // The semaphore is never closed, so `acquire` does not fail.
+        let _slot = self.config.in_flight.acquire().await.ok();
         let mut hops = 0;
         loop {
             let mut response = match self.client.execute(current).await {

@@ -548,3 +548,56 @@ async fn unknown_enum_value_decodes_as_unknown() {
     assert!(!transaction.status.is_known());
     assert_eq!(transaction.status.to_string(), "disputed");
 }
+
+#[tokio::test]
+async fn requests_in_flight_stay_under_the_cap() {
+    #[derive(Clone, Default)]
+    struct Gauge {
+        now: Arc<Mutex<usize>>,
+        peak: Arc<Mutex<usize>>,
+    }
+    let gauge = Gauge::default();
+    let slow = |State(gauge): State<Gauge>| async move {
+        {
+            let mut now = gauge.now.lock().unwrap();
+            *now += 1;
+            let mut peak = gauge.peak.lock().unwrap();
+            *peak = (*peak).max(*now);
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        *gauge.now.lock().unwrap() -= 1;
+        axum::Json(envelope(wallet()))
+    };
+    let router = Router::new()
+        .route("/api/v1/wallet", get(slow))
+        .with_state(gauge.clone());
+    let address = serve(router).await;
+    let client = Client::builder()
+        .base_url(format!("http://{address}"))
+        .credentials("secret-test-key", "6a1f0d4e-1111-4222-8333-944455556666")
+        .max_concurrent_requests(3)
+        .build()
+        .unwrap();
+    let calls = (0..12).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_wallet().call().await })
+    });
+    for call in futures::future::join_all(calls).await {
+        assert!(call.unwrap().is_ok());
+    }
+    assert_eq!(*gauge.peak.lock().unwrap(), 3);
+}
+
+#[test]
+fn zero_concurrent_requests_is_a_config_error() {
+    let error = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .max_concurrent_requests(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(
+        error.to_string().contains("max_concurrent_requests"),
+        "{error}"
+    );
+}
