@@ -18,6 +18,7 @@ LOG=target/bench-results/all.log
     cargo bench -q -p uumit --bench "$bench"
   done
   echo "== figure: bench/subscribers.sh"; bench/subscribers.sh
+  echo "== figure: bench/instructions.sh"; bench/instructions.sh
   echo "== figure: bench/vs-httpx.sh"; bench/vs-httpx.sh
   echo "== figure: bench/emulator-load.sh"; bench/emulator-load.sh
   echo "== figure: bench/soak.sh"; DURATION=${SOAK_DURATION:-600} bench/soak.sh
