@@ -78,7 +78,7 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// What [`AppState`] shares.
+/// The state that [`AppState`] shares.
 pub(crate) struct Shared {
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) faults: Arc<Faults>,
@@ -113,7 +113,14 @@ impl AppState {
             .store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut store)
+        let version = store.transactions_version;
+        let output = f(&mut store);
+        let changed = store.transactions_version != version;
+        drop(store);
+        if changed {
+            self.protocols.notify_change();
+        }
+        output
     }
 }
 

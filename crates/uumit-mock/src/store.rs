@@ -255,6 +255,10 @@ pub struct Store {
     demo: Uuid,
     pub(crate) capabilities: Vec<Capability>,
     pub(crate) transactions: BTreeMap<Uuid, Transaction>,
+    /// The number of changes to `transactions` so far. When a call of
+    /// [`AppState::with`](crate::server::AppState::with) changes it, the open event
+    /// streams wake.
+    pub(crate) transactions_version: u64,
     /// Transaction ids, oldest first, so lists come out newest first.
     transaction_order: Vec<Uuid>,
     pub(crate) tasks: Vec<Task>,
@@ -294,6 +298,7 @@ impl Store {
             keys: HashMap::new(),
             capabilities: Vec::new(),
             transactions: BTreeMap::new(),
+            transactions_version: 0,
             transaction_order: Vec::new(),
             tasks: Vec::new(),
             applications: Vec::new(),
@@ -647,6 +652,7 @@ impl Store {
         };
         self.transactions
             .insert(transaction.id, transaction.clone());
+        self.transactions_version += 1;
         self.transaction_order.push(transaction.id);
         Ok(transaction)
     }
@@ -733,7 +739,9 @@ impl Store {
             .ok_or_else(|| Fail::not_found("transaction", id))?;
         transaction.status = status;
         transaction.updated_at = Utc::now();
-        Ok(transaction.clone())
+        let transaction = transaction.clone();
+        self.transactions_version += 1;
+        Ok(transaction)
     }
 
     /// `pending_freeze → frozen` by the buyer: moves the price from available to
@@ -776,6 +784,7 @@ impl Store {
         self.transition(caller, id, Role::Seller, "deliver", &[TxStatus::Accepted])?;
         if let Some(transaction) = self.transactions.get_mut(&id) {
             transaction.result_payload = Some(result_payload);
+            self.transactions_version += 1;
         }
         self.set_status(id, TxStatus::Delivered)
     }

@@ -17,7 +17,8 @@ use uuid::Uuid;
 pub struct ProtocolConfig {
     /// Time between `heartbeat` events on the agent-runtime stream. Default 15 s.
     pub heartbeat_interval: Duration,
-    /// How often open streams look at the store for changes. Default 50 ms.
+    /// How often open streams look for changes that no write announces: jobs expiring.
+    /// Streams wake at once on a new event or a transaction change. Default 1 s.
     pub poll_interval: Duration,
     /// The emulated seller behind `tasks/sendSubscribe` when the capability's seller is
     /// not connected to the agent runtime; `None` leaves every step to the clients.
@@ -33,7 +34,7 @@ impl Default for ProtocolConfig {
     fn default() -> Self {
         Self {
             heartbeat_interval: Duration::from_secs(15),
-            poll_interval: Duration::from_millis(50),
+            poll_interval: Duration::from_secs(1),
             auto_seller: Some(AutoSeller::default()),
             runtime_maintenance: false,
             faults: StreamFaults::default(),
@@ -106,6 +107,8 @@ struct Runtime {
 pub(crate) struct Protocols {
     pub(crate) config: ProtocolConfig,
     runtime: Mutex<Runtime>,
+    /// Moves on every logged event and transaction change; open streams wait on it.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// Jobs expire this long after dispatch unless accepted.
@@ -116,7 +119,30 @@ impl Protocols {
         Self {
             config,
             runtime: Mutex::new(Runtime::default()),
+            changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Wakes every open stream to look for what changed.
+    pub(crate) fn notify_change(&self) {
+        self.changes
+            .send_modify(|version| *version = version.wrapping_add(1));
+    }
+
+    /// Returns a receiver that wakes on the next change. Its first wait returns at once,
+    /// so a change between reading the state and subscribing is not missed.
+    pub(crate) fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        let mut receiver = self.changes.subscribe();
+        receiver.mark_changed();
+        receiver
+    }
+
+    /// Waits for the next change, or `poll_interval` at most.
+    pub(crate) async fn wait_for_change(&self, receiver: &mut tokio::sync::watch::Receiver<u64>) {
+        let fallback = self.config.poll_interval;
+        // The sender lives as long as `self`, so `changed` does not fail while it is
+        // polled here.
+        let _ = tokio::time::timeout(fallback, receiver.changed()).await;
     }
 
     fn runtime(&self) -> std::sync::MutexGuard<'_, Runtime> {
@@ -146,6 +172,8 @@ impl Protocols {
             .entry(user)
             .or_default()
             .push(LoggedEvent { id, event, data });
+        drop(runtime);
+        self.notify_change();
         id
     }
 

@@ -209,7 +209,9 @@ fn subscribe(state: AppState, caller: Uuid, id: Value, params: &Value) -> Respon
     let end_early = state
         .protocols
         .fire_once("subscribe_end_early", faults.subscribe_end_early);
+    let changes = state.protocols.watch_changes();
     let watch = Watch {
+        changes,
         state,
         caller,
         tx,
@@ -228,6 +230,8 @@ fn subscribe(state: AppState, caller: Uuid, id: Value, params: &Value) -> Respon
 /// One subscription: sends the task whenever its state changes, and plays the seller
 /// when the auto-seller is on and the real seller is not connected.
 struct Watch {
+    /// Wakes the subscription when a transaction changes.
+    changes: tokio::sync::watch::Receiver<u64>,
     state: AppState,
     caller: Uuid,
     tx: Uuid,
@@ -262,7 +266,7 @@ impl Watch {
         }
     }
 
-    async fn wait_and_step(&self) {
+    async fn wait_and_step(&mut self) {
         let protocols = &self.state.protocols;
         let seller = self
             .state
@@ -274,7 +278,7 @@ impl Watch {
                 let (buyer, tx) = (self.caller, self.tx);
                 self.state.with(|store| auto_step(store, buyer, seller, tx));
             }
-            _ => tokio::time::sleep(protocols.config.poll_interval).await,
+            _ => protocols.wait_for_change(&mut self.changes).await,
         }
     }
 }

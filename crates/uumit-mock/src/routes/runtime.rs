@@ -70,6 +70,7 @@ async fn connect(
     let cut = state.protocols.config.faults.cut_runtime_after_events;
     let cut = cut.filter(|_| state.protocols.fire_once("cut_runtime", true));
     state.protocols.connect(caller);
+    let changes = state.protocols.watch_changes();
     let connection = Connection {
         guard: Guard {
             protocols: state.protocols.clone(),
@@ -83,6 +84,7 @@ async fn connect(
         sent: 0,
         cut,
         ended: false,
+        changes,
     };
     sse::response(futures::stream::unfold(connection, |mut c| async move {
         let frame = c.next_frame().await?;
@@ -113,6 +115,8 @@ struct Connection {
     sent: usize,
     cut: Option<usize>,
     ended: bool,
+    /// Wakes the stream when an event is logged or a transaction changes.
+    changes: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Connection {
@@ -147,7 +151,9 @@ impl Connection {
                 self.queue.push_back((id, "heartbeat", beat));
                 continue;
             }
-            tokio::time::sleep(self.state.protocols.config.poll_interval).await;
+            let until_beat = interval.saturating_sub(self.last_beat.elapsed());
+            let wait = self.state.protocols.wait_for_change(&mut self.changes);
+            let _ = tokio::time::timeout(until_beat, wait).await;
         }
     }
 
