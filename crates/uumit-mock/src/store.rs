@@ -259,6 +259,9 @@ pub struct Store {
     /// [`AppState::with`](crate::server::AppState::with) changes it, the open event
     /// streams wake.
     pub(crate) transactions_version: u64,
+    /// The sum of the prices of the settled transactions, kept by `set_status` so that
+    /// community-stats need not scan every transaction.
+    settled_income: Money,
     /// Transaction ids, oldest first, so lists come out newest first.
     transaction_order: Vec<Uuid>,
     pub(crate) tasks: Vec<Task>,
@@ -299,6 +302,7 @@ impl Store {
             capabilities: Vec::new(),
             transactions: BTreeMap::new(),
             transactions_version: 0,
+            settled_income: Money::ZERO,
             transaction_order: Vec::new(),
             tasks: Vec::new(),
             applications: Vec::new(),
@@ -431,11 +435,7 @@ impl Store {
     }
 
     pub(crate) fn community_stats(&self) -> Value {
-        let income: Money = self
-            .transactions
-            .values()
-            .filter(|t| t.status == TxStatus::Settled)
-            .fold(Money::from_units(1_234_567), |sum, t| sum + t.price_ut);
+        let income = Money::from_units(1_234_567) + self.settled_income;
         let sellers: std::collections::BTreeSet<Uuid> =
             self.capabilities.iter().map(|c| c.agent_id).collect();
         serde_json::json!({
@@ -737,9 +737,15 @@ impl Store {
             .transactions
             .get_mut(&id)
             .ok_or_else(|| Fail::not_found("transaction", id))?;
+        let was_settled = transaction.status == TxStatus::Settled;
         transaction.status = status;
         transaction.updated_at = Utc::now();
         let transaction = transaction.clone();
+        match (was_settled, status == TxStatus::Settled) {
+            (false, true) => self.settled_income = self.settled_income + transaction.price_ut,
+            (true, false) => self.settled_income = self.settled_income - transaction.price_ut,
+            _ => {}
+        }
         self.transactions_version += 1;
         Ok(transaction)
     }

@@ -49,6 +49,9 @@ async fn happy_path_pays_seller_once() {
     let price = cents(tx["price_ut"].as_str().unwrap());
     let (buyer_before, _) = emulator.balance(&buyer).await;
     let (seller_before, _) = emulator.balance(&seller).await;
+    let community_income = |stats: Value| cents(stats["total_income_ut"].as_str().unwrap());
+    let stats_path = "/api/v1/public/community-stats";
+    let income_before = community_income(emulator.get(&buyer, stats_path).await);
 
     let frozen = step(&emulator, &buyer, &tx, "freeze").await;
     assert_eq!(frozen["data"]["status"], "frozen");
@@ -76,6 +79,8 @@ async fn happy_path_pays_seller_once() {
     assert_eq!(cents(&held), 0);
     let (seller_after, _) = emulator.balance(&seller).await;
     assert_eq!(cents(&seller_after), cents(&seller_before) + price);
+    let income_after = community_income(emulator.get(&buyer, stats_path).await);
+    assert_eq!(income_after, income_before + price);
 }
 
 #[tokio::test]
