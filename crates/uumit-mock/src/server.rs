@@ -113,12 +113,11 @@ impl AppState {
             .store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let version = store.transactions_version;
         let output = f(&mut store);
-        let changed = store.transactions_version != version;
+        let changed = store.take_changed_users();
         drop(store);
-        if changed {
-            self.protocols.notify_change();
+        for user in changed {
+            self.protocols.notify(user);
         }
         output
     }

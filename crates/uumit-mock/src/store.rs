@@ -23,7 +23,7 @@ mod device;
 mod market;
 mod tasks;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -255,10 +255,11 @@ pub struct Store {
     demo: Uuid,
     pub(crate) capabilities: Vec<Capability>,
     pub(crate) transactions: BTreeMap<Uuid, Transaction>,
-    /// The number of changes to `transactions` so far. When a call of
-    /// [`AppState::with`](crate::server::AppState::with) changes it, the open event
-    /// streams wake.
-    pub(crate) transactions_version: u64,
+    /// Buyers and sellers of the transactions changed since the last
+    /// [`take_changed_users`](Self::take_changed_users); their open event streams wake.
+    changed_users: Vec<Uuid>,
+    /// Ids of the transactions in the `frozen` status, the ones that wait for a seller.
+    frozen: BTreeSet<Uuid>,
     /// The sum of the prices of the settled transactions, kept by `set_status` so that
     /// community-stats need not scan every transaction.
     settled_income: Money,
@@ -301,7 +302,8 @@ impl Store {
             keys: HashMap::new(),
             capabilities: Vec::new(),
             transactions: BTreeMap::new(),
-            transactions_version: 0,
+            changed_users: Vec::new(),
+            frozen: BTreeSet::new(),
             settled_income: Money::ZERO,
             transaction_order: Vec::new(),
             tasks: Vec::new(),
@@ -650,11 +652,25 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
+        // No stream acts on a new transaction, so its creation wakes none.
         self.transactions
             .insert(transaction.id, transaction.clone());
-        self.transactions_version += 1;
         self.transaction_order.push(transaction.id);
         Ok(transaction)
+    }
+
+    /// Returns the users whose transactions changed since the last call and clears the
+    /// list.
+    pub(crate) fn take_changed_users(&mut self) -> Vec<Uuid> {
+        std::mem::take(&mut self.changed_users)
+    }
+
+    /// Returns the frozen transactions of `seller`, the ones that wait for it to accept.
+    pub(crate) fn frozen_for(&self, seller: Uuid) -> impl Iterator<Item = &Transaction> {
+        self.frozen
+            .iter()
+            .filter_map(|id| self.transactions.get(id))
+            .filter(move |t| t.seller_user_id == seller)
     }
 
     /// A transaction as its buyer or seller sees it; code 1003 for anyone else.
@@ -746,7 +762,13 @@ impl Store {
             (true, false) => self.settled_income = self.settled_income - transaction.price_ut,
             _ => {}
         }
-        self.transactions_version += 1;
+        if status == TxStatus::Frozen {
+            self.frozen.insert(id);
+        } else {
+            self.frozen.remove(&id);
+        }
+        self.changed_users
+            .extend([transaction.buyer_user_id, transaction.seller_user_id]);
         Ok(transaction)
     }
 
@@ -790,7 +812,6 @@ impl Store {
         self.transition(caller, id, Role::Seller, "deliver", &[TxStatus::Accepted])?;
         if let Some(transaction) = self.transactions.get_mut(&id) {
             transaction.result_payload = Some(result_payload);
-            self.transactions_version += 1;
         }
         self.set_status(id, TxStatus::Delivered)
     }

@@ -61,8 +61,7 @@ async fn setup(protocols: ProtocolConfig) -> Setup {
 fn fast_protocols() -> ProtocolConfig {
     ProtocolConfig {
         heartbeat_interval: Duration::from_millis(200),
-        // Long on purpose: the streams must wake on each change, not on the poll.
-        poll_interval: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(10),
         ..ProtocolConfig::default()
     }
 }
@@ -665,4 +664,68 @@ async fn buyer_cancel_sends_job_cancel() {
     }
     let error = runtime.accept_job(&job.job_id).await.unwrap_err();
     assert_eq!(error.code(), Some(4501));
+}
+
+#[tokio::test]
+async fn streams_wake_on_each_change() {
+    // Heartbeats and the fallback poll are a minute apart, so each step below that
+    // arrives within two seconds was woken by the change itself.
+    let slow = ProtocolConfig {
+        heartbeat_interval: Duration::from_secs(60),
+        poll_interval: Duration::from_secs(60),
+        ..ProtocolConfig::default()
+    };
+    let setup = setup(slow).await;
+    let soon = Duration::from_secs(2);
+    let seller_runtime = fast_runtime(&setup.seller);
+    let mut events = seller_runtime.connect().await.unwrap();
+    let a2a = setup.buyer.a2a();
+    let task = a2a
+        .send(SendParams::new(&setup.capability_id))
+        .await
+        .unwrap();
+    let mut updates = a2a.subscribe(&task.id).await.unwrap();
+    let first = tokio::time::timeout(soon, updates.next()).await;
+    assert_eq!(
+        first.unwrap().unwrap().unwrap().status.state,
+        TaskState::Submitted
+    );
+
+    let tx_id: uuid::Uuid = task.id.parse().unwrap();
+    setup
+        .buyer
+        .freeze_transaction()
+        .tx_id(tx_id)
+        .call()
+        .await
+        .unwrap();
+    let job = tokio::time::timeout(soon, next_job(&mut events)).await;
+    let job = job.expect("the freeze dispatches a job at once");
+    let working = tokio::time::timeout(soon, updates.next()).await;
+    let working = working.expect("the freeze updates the subscription at once");
+    assert_eq!(working.unwrap().unwrap().status.state, TaskState::Working);
+
+    setup
+        .buyer
+        .cancel_transaction()
+        .tx_id(tx_id)
+        .call()
+        .await
+        .unwrap();
+    let cancel = tokio::time::timeout(soon, async {
+        loop {
+            let received = events.next().await.unwrap().unwrap();
+            if let RuntimeEvent::JobCancel { job_id, .. } = received.event {
+                return job_id;
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        cancel.expect("the cancel reaches the seller at once"),
+        job.job_id
+    );
+    let last = tokio::time::timeout(soon, updates.finish()).await;
+    let last = last.expect("the cancel ends the subscription at once");
+    assert_eq!(last.unwrap().status.state, TaskState::Canceled);
 }

@@ -17,8 +17,10 @@ use uuid::Uuid;
 pub struct ProtocolConfig {
     /// Time between `heartbeat` events on the agent-runtime stream. Default 15 s.
     pub heartbeat_interval: Duration,
-    /// How often open streams look for changes that no write announces: jobs expiring.
-    /// Streams wake at once on a new event or a transaction change. Default 1 s.
+    /// How often open streams look for changes that nothing announces: jobs expiring.
+    /// A stream wakes at once on a new event in its user's log, a change to a
+    /// transaction its user buys or sells, and its user connecting to or leaving the
+    /// agent runtime. Default 1 s.
     pub poll_interval: Duration,
     /// The emulated seller behind `tasks/sendSubscribe` when the capability's seller is
     /// not connected to the agent runtime; `None` leaves every step to the clients.
@@ -107,8 +109,9 @@ struct Runtime {
 pub(crate) struct Protocols {
     pub(crate) config: ProtocolConfig,
     runtime: Mutex<Runtime>,
-    /// Moves on every logged event and transaction change; open streams wait on it.
-    changes: tokio::sync::watch::Sender<u64>,
+    /// A channel for each user, moved by every change that the user's streams act on;
+    /// see [`ProtocolConfig::poll_interval`].
+    changes: Mutex<HashMap<Uuid, tokio::sync::watch::Sender<u64>>>,
 }
 
 /// Jobs expire this long after dispatch unless accepted.
@@ -119,20 +122,33 @@ impl Protocols {
         Self {
             config,
             runtime: Mutex::new(Runtime::default()),
-            changes: tokio::sync::watch::Sender::new(0),
+            changes: Mutex::default(),
         }
     }
 
-    /// Wakes every open stream to look for what changed.
-    pub(crate) fn notify_change(&self) {
+    fn changes(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, tokio::sync::watch::Sender<u64>>> {
+        // A map of channels; a panic mid-update leaves it usable.
         self.changes
-            .send_modify(|version| *version = version.wrapping_add(1));
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Returns a receiver that wakes on the next change. Its first wait returns at once,
-    /// so a change between reading the state and subscribing is not missed.
-    pub(crate) fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
-        let mut receiver = self.changes.subscribe();
+    /// Wakes the open streams that watch `user`.
+    pub(crate) fn notify(&self, user: Uuid) {
+        if let Some(sender) = self.changes().get(&user) {
+            sender.send_modify(|version| *version = version.wrapping_add(1));
+        }
+    }
+
+    /// Returns a receiver that wakes on the next change for `user`. Its first wait
+    /// returns at once, so a change between reading the state and subscribing is not
+    /// missed.
+    pub(crate) fn watch(&self, user: Uuid) -> tokio::sync::watch::Receiver<u64> {
+        let mut receiver = self
+            .changes()
+            .entry(user)
+            .or_insert_with(|| tokio::sync::watch::Sender::new(0))
+            .subscribe();
         receiver.mark_changed();
         receiver
     }
@@ -173,7 +189,7 @@ impl Protocols {
             .or_default()
             .push(LoggedEvent { id, event, data });
         drop(runtime);
-        self.notify_change();
+        self.notify(user);
         id
     }
 
@@ -195,6 +211,8 @@ impl Protocols {
 
     pub(crate) fn connect(&self, user: Uuid) {
         *self.runtime().connections.entry(user).or_default() += 1;
+        // An A2A subscription stops playing the seller once the seller connects.
+        self.notify(user);
     }
 
     pub(crate) fn disconnect(&self, user: Uuid) {
@@ -202,6 +220,9 @@ impl Protocols {
         if let Some(count) = runtime.connections.get_mut(&user) {
             *count = count.saturating_sub(1);
         }
+        drop(runtime);
+        // An A2A subscription plays the seller once the seller has left.
+        self.notify(user);
     }
 
     /// Whether `user` has an agent-runtime stream open.

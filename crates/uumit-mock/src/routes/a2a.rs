@@ -209,7 +209,10 @@ fn subscribe(state: AppState, caller: Uuid, id: Value, params: &Value) -> Respon
     let end_early = state
         .protocols
         .fire_once("subscribe_end_early", faults.subscribe_end_early);
-    let changes = state.protocols.watch_changes();
+    // The seller's channel moves on every change of the transaction and when the
+    // seller connects or leaves, which decides whether the auto-seller plays.
+    let seller = state.with(|store| store.transactions.get(&tx).map(|t| t.seller_user_id));
+    let changes = state.protocols.watch(seller.unwrap_or(caller));
     let watch = Watch {
         changes,
         state,
@@ -230,7 +233,8 @@ fn subscribe(state: AppState, caller: Uuid, id: Value, params: &Value) -> Respon
 /// One subscription: sends the task whenever its state changes, and plays the seller
 /// when the auto-seller is on and the real seller is not connected.
 struct Watch {
-    /// Wakes the subscription when a transaction changes.
+    /// Wakes the subscription when the transaction changes or its seller connects or
+    /// leaves.
     changes: tokio::sync::watch::Receiver<u64>,
     state: AppState,
     caller: Uuid,

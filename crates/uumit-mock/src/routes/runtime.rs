@@ -70,7 +70,7 @@ async fn connect(
     let cut = state.protocols.config.faults.cut_runtime_after_events;
     let cut = cut.filter(|_| state.protocols.fire_once("cut_runtime", true));
     state.protocols.connect(caller);
-    let changes = state.protocols.watch_changes();
+    let changes = state.protocols.watch(caller);
     let connection = Connection {
         guard: Guard {
             protocols: state.protocols.clone(),
@@ -115,7 +115,7 @@ struct Connection {
     sent: usize,
     cut: Option<usize>,
     ended: bool,
-    /// Wakes the stream when an event is logged or a transaction changes.
+    /// Wakes the stream on a change for its user.
     changes: tokio::sync::watch::Receiver<u64>,
 }
 
@@ -163,9 +163,7 @@ impl Connection {
         let user = self.user;
         let frozen: Vec<(Uuid, Uuid, Value)> = self.state.with(|store| {
             store
-                .transactions
-                .values()
-                .filter(|t| t.seller_user_id == user && t.status == TxStatus::Frozen)
+                .frozen_for(user)
                 .map(|t| (t.id, t.capability_id, json!(t.price_ut)))
                 .collect()
         });
