@@ -6,18 +6,21 @@
 #
 # Usage: bench/soak.sh   (DURATION=120 bench/soak.sh for a short run; KEYS sets the
 #                         size of the Idempotency-Key pool, default 1000; KEYS=0
-#                         sends a new key with every creation)
+#                         sends a new key with every creation; STREAMS keeps that
+#                         many idle agent-runtime streams of the buyer open)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-600}
 export KEYS=${KEYS:-1000}
+STREAMS=${STREAMS:-0}
 OUT=target/bench-results/soak
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release -q -p uumit-mock --bin uumit-mock
 taskset -c 1 target/release/uumit-mock --port 18281 >"$OUT/emulator.out" 2>/dev/null &
 MOCK_PID=$!
-trap 'kill $MOCK_PID 2>/dev/null || true' EXIT
+STREAM_PIDS=()
+trap 'kill "${STREAM_PIDS[@]}" $MOCK_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 500); do (exec 3<>/dev/tcp/127.0.0.1/18281) 2>/dev/null && break; sleep 0.01; done
 BASE=http://127.0.0.1:18281
 export UUMIT_API_KEY=$(sed -n 's/^export UUMIT_API_KEY=//p' "$OUT/emulator.out")
@@ -26,6 +29,13 @@ export UUMIT_USER_ID=$(sed -n 's/^export UUMIT_USER_ID=//p' "$OUT/emulator.out")
 export SOAK_CAPABILITY=$(curl -fsS -H "X-Api-Key: $UUMIT_API_KEY" -H "X-Platform-User-Id: $UUMIT_USER_ID" \
   "$BASE/api/v1/capabilities?page=1&page_size=50" |
   python3 -c "import json,os,sys; d=json.load(sys.stdin)['data']['items']; print(next(c['id'] for c in d if c['agent_id'] != os.environ['UUMIT_USER_ID']))")
+
+for _ in $(seq 1 "$STREAMS"); do
+  curl -sN -H "X-Api-Key: $UUMIT_API_KEY" -H "X-Platform-User-Id: $UUMIT_USER_ID" \
+    "$BASE/api/v1/agent-runtime/connect" >/dev/null &
+  STREAM_PIDS+=($!)
+done
+[ "$STREAMS" -gt 0 ] && sleep 0.5
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$MOCK_PID/status"; }
 echo "elapsed_s rss_kib" >"$OUT/rss"

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p uumit-mock --example fixed_envelope -- PORT [BODY_FILE]`
 //!
-//! Without `BODY_FILE` the body is an envelope of the size of the emulator's
+//! Without `BODY_FILE` the body is a constant 184-byte envelope shaped like the
 //! community-stats reply. With it, the body is that file's bytes, so the ceiling for an
 //! operation can be measured with the very reply the emulator sends for it (used by
 //! `bench/emulator-load.sh`).

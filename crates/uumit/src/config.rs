@@ -202,13 +202,14 @@ impl ClientBuilder {
         self
     }
 
-    /// The maximum number of requests in flight at once over this client and its clones,
-    /// which also bounds the connections it opens. Further calls wait for a free slot.
-    /// Default 100.
+    /// The maximum number of REST calls in flight at once over this client and its
+    /// clones: the generated operations and [`Client::send`](crate::Client::send).
+    /// Further calls wait for a free slot. Default 100.
     ///
-    /// A call holds a slot from sending a request to the end of its response body, and
+    /// A call keeps a slot from sending a request to the end of its response body, and
     /// not while it waits to retry. Waiting for a slot does not count against the
-    /// [`timeout`](Self::timeout). Event streams do not take a slot.
+    /// [`timeout`](Self::timeout). Event streams, A2A JSON-RPC calls and the MCP client
+    /// take no slot, so the connections they use come on top of these.
     pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
         self.max_concurrent_requests = requests;
         self

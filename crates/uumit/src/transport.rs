@@ -199,7 +199,6 @@ impl Exchange<'_> {
     }
 
     async fn attempt(&self, request: &reqwest::Request, attempt: u32) -> Attempt {
-        let started = Instant::now();
         let Some(mut current) = request.try_clone() else {
             let message =
                 "the request body is a stream and cannot be sent through the retrying transport";
@@ -208,6 +207,9 @@ impl Exchange<'_> {
         // The slot is held until the body is read, when the connection is free again.
         // The semaphore is never closed, so `acquire` does not fail.
         let _slot = self.config.in_flight.acquire().await.ok();
+        // The logged duration starts once the request has a slot, so it leaves out the
+        // queueing.
+        let started = Instant::now();
         let mut hops = 0;
         loop {
             let mut response = match self.client.execute(current).await {
