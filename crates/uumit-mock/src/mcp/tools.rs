@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
+use std::time::Instant;
 
 use rmcp::handler::server::common::schema_for_type;
 use rmcp::model::{
@@ -22,11 +23,69 @@ use uuid::Uuid;
 
 use crate::routes::paged::Page;
 use crate::server::AppState;
-use crate::store::{Fail, Outcome, Store};
+use crate::store::{Fail, IDEMPOTENCY_CAPACITY, IDEMPOTENCY_TTL, Outcome, Store};
 
 /// The first outcome of each write tool per (user, idempotency key), with the tool it
-/// came from.
-pub(super) type Replays = HashMap<(Uuid, String), (&'static str, Outcome<Value>)>;
+/// came from. Kept as long as the REST idempotency store keeps a response, and as many:
+/// past [`IDEMPOTENCY_CAPACITY`], expired outcomes go first, then the oldest.
+#[derive(Debug, Default)]
+pub(super) struct Replays(HashMap<(Uuid, String), Replay>);
+
+/// One stored outcome of a write tool.
+#[derive(Debug)]
+struct Replay {
+    tool: &'static str,
+    outcome: Outcome<Value>,
+    stored_at: Instant,
+}
+
+impl Replays {
+    /// Returns the tool and outcome stored for `slot`, unless they are past the replay
+    /// window.
+    fn get(&self, slot: &(Uuid, String)) -> Option<(&'static str, &Outcome<Value>)> {
+        self.0
+            .get(slot)
+            .filter(|replay| replay.stored_at.elapsed() <= IDEMPOTENCY_TTL)
+            .map(|replay| (replay.tool, &replay.outcome))
+    }
+
+    /// Stores the outcome of `tool` for `slot`, first making room if the map is full.
+    fn insert(&mut self, slot: (Uuid, String), tool: &'static str, outcome: Outcome<Value>) {
+        self.prune();
+        let stored_at = Instant::now();
+        self.0.insert(
+            slot,
+            Replay {
+                tool,
+                outcome,
+                stored_at,
+            },
+        );
+    }
+
+    /// Keeps the map under [`IDEMPOTENCY_CAPACITY`]: drops expired outcomes, then the
+    /// oldest, down to nine tenths of it.
+    fn prune(&mut self) {
+        if self.0.len() < IDEMPOTENCY_CAPACITY {
+            return;
+        }
+        self.0
+            .retain(|_, replay| replay.stored_at.elapsed() <= IDEMPOTENCY_TTL);
+        let excess = self.0.len().saturating_sub(IDEMPOTENCY_CAPACITY * 9 / 10);
+        if excess == 0 {
+            return;
+        }
+        let mut ages: Vec<_> = self
+            .0
+            .iter()
+            .map(|(slot, replay)| (replay.stored_at, slot.clone()))
+            .collect();
+        ages.sort_unstable_by_key(|(stored_at, _)| *stored_at);
+        for (_, slot) in ages.into_iter().take(excess) {
+            self.0.remove(&slot);
+        }
+    }
+}
 
 /// The tools as one session's user sees them.
 pub(super) struct Tools {
@@ -337,7 +396,7 @@ impl Tools {
         let mut replays = replays.lock().unwrap_or_else(PoisonError::into_inner);
         let slot = (self.caller, key.to_owned());
         if let Some((first_tool, outcome)) = replays.get(&slot) {
-            if *first_tool != tool {
+            if first_tool != tool {
                 return Ok(Err(Fail::new(
                     409,
                     1005,
@@ -349,7 +408,7 @@ impl Tools {
             return Ok(outcome.clone());
         }
         let outcome = self.state.with(f);
-        replays.insert(slot, (tool, outcome.clone()));
+        replays.insert(slot, tool, outcome.clone());
         Ok(outcome)
     }
 }
@@ -442,4 +501,46 @@ fn own_user(caller: Uuid, user_id: &str) -> Outcome<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn slot(n: usize) -> (Uuid, String) {
+        (Uuid::nil(), format!("key-{n}"))
+    }
+
+    #[test]
+    fn replays_stay_under_capacity() {
+        let mut replays = Replays::default();
+        for n in 0..=IDEMPOTENCY_CAPACITY {
+            replays.insert(slot(n), "uuagent_buy", Ok(json!(n)));
+        }
+        assert!(replays.0.len() <= IDEMPOTENCY_CAPACITY);
+        // The oldest went first; the newest is still replayed.
+        assert!(replays.get(&slot(0)).is_none());
+        let newest = replays.get(&slot(IDEMPOTENCY_CAPACITY));
+        assert_eq!(
+            newest.map(|(_, outcome)| outcome.clone()),
+            Some(Ok(json!(IDEMPOTENCY_CAPACITY)))
+        );
+    }
+
+    #[test]
+    fn expired_replay_is_not_returned() {
+        let mut replays = Replays::default();
+        replays.insert(slot(1), "uuagent_buy", Ok(json!(1)));
+        // An instant a day and a minute ago, where the clock allows one.
+        let Some(long_ago) = Instant::now().checked_sub(IDEMPOTENCY_TTL + Duration::from_secs(60))
+        else {
+            return;
+        };
+        if let Some(replay) = replays.0.get_mut(&slot(1)) {
+            replay.stored_at = long_ago;
+        }
+        assert!(replays.get(&slot(1)).is_none());
+    }
 }
