@@ -63,10 +63,32 @@ macro_rules! open_enum {
             }
         }
 
+        // A visitor rather than a `String` or `Cow<str>`: a known value is matched on the
+        // borrowed text, so only an unknown one allocates.
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
+                struct Visitor;
+
+                impl ::serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+
+                    fn visit_string<E: ::serde::de::Error>(self, value: String) -> Result<$name, E> {
+                        Ok(match value.as_str() {
+                            $($value => $name::$variant,)*
+                            _ => $name::Unknown(value),
+                        })
+                    }
+                }
+
+                deserializer.deserialize_str(Visitor)
             }
         }
 
@@ -84,4 +106,28 @@ macro_rules! open_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::open_enums::AgentPlatformType;
+
+    #[test]
+    fn decodes_borrowed_escaped_and_owned_text() {
+        let borrowed: AgentPlatformType = serde_json::from_str(r#""cursor""#).unwrap();
+        assert_eq!(borrowed, AgentPlatformType::Cursor);
+        // An escape makes serde_json hand over a decoded copy instead of a borrow.
+        let escaped: AgentPlatformType = serde_json::from_str(r#""curs\u006fr""#).unwrap();
+        assert_eq!(escaped, AgentPlatformType::Cursor);
+        let owned: AgentPlatformType = serde_json::from_value("cursor".into()).unwrap();
+        assert_eq!(owned, AgentPlatformType::Cursor);
+        let newer: AgentPlatformType = serde_json::from_value("zed".into()).unwrap();
+        assert_eq!(newer, AgentPlatformType::Unknown("zed".into()));
+    }
+
+    #[test]
+    fn rejects_a_non_string_value() {
+        let error = serde_json::from_str::<AgentPlatformType>("7").unwrap_err();
+        assert!(error.to_string().contains("expected a string"), "{error}");
+    }
 }
