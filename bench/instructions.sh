@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Instructions per call of the facade, of bare reqwest + serde, and of the facade reading a
-# page of 20, counted by callgrind: exact where timing is noisy.
+# Instructions per call of bare reqwest + serde, of the generated client alone, of the
+# facade, and of the facade reading a page of 20, counted by callgrind: exact where timing
+# is noisy. CLIENTS picks some of them (default "bare raw facade page").
 #
 # Each client runs the instructions bench twice, at LOW and HIGH calls (default 1000 and
 # 3000), and the report is (instructions at HIGH - instructions at LOW) / (HIGH - LOW),
@@ -31,12 +32,15 @@ count() {
 }
 
 declare -A PER_CALL
-for client in bare facade page; do
+for client in ${CLIENTS:-bare raw facade page}; do
   low=$(count "$client" "$LOW")
   high=$(count "$client" "$HIGH")
   PER_CALL[$client]=$(((high - low) / (HIGH - LOW)))
   echo "$client: ${PER_CALL[$client]} instructions per call ($low at $LOW calls, $high at $HIGH)"
 done
-python3 -c "import sys; f, b = int(sys.argv[1]), int(sys.argv[2]); print(f'facade/bare: {f / b:.3f} ({f - b} more per call)')" \
-  "${PER_CALL[facade]}" "${PER_CALL[bare]}"
+for client in raw facade; do
+  [ -n "${PER_CALL[$client]:-}" ] && [ -n "${PER_CALL[bare]:-}" ] &&
+    python3 -c "import sys; c, b = int(sys.argv[2]), int(sys.argv[3]); print(f'{sys.argv[1]}/bare: {c / b:.3f} ({c - b} more per call)')" \
+      "$client" "${PER_CALL[$client]}" "${PER_CALL[bare]}"
+done
 echo "callgrind outputs: $OUT (read them with callgrind_annotate)"

@@ -8,8 +8,9 @@
 //! the same for every client and is left out.
 //!
 //! `BENCH_CLIENT` picks the client: `facade` (`get_community_stats().call()`), `bare`
-//! (reqwest + serde on the same operation) or `page` (the facade reading a page of 20
-//! capabilities). `BENCH_CALLS` is the number of calls, made 32 at a time on a
+//! (reqwest + serde on the same operation), `raw` (the generated client alone, with
+//! `Inner::direct()`: progenitor's share of the facade's cost) or `page` (the facade
+//! reading a page of 20 capabilities). `BENCH_CALLS` is the number of calls, made 32 at a time on a
 //! current-thread runtime against the release emulator on CPU 1.
 //!
 //! `bench/instructions.sh` (see bench/README.md)
@@ -55,11 +56,22 @@ fn main() {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .expect("bare client");
+        let raw = uumit_api::Client::new_with_client(
+            &server.base_url,
+            bare.clone(),
+            uumit_api::Inner::direct(),
+        );
         let url = format!("{}/api/v1/public/community-stats", server.base_url);
         futures::stream::iter(0..calls)
             .for_each_concurrent(CONCURRENCY, |_| async {
                 match client.as_str() {
                     "bare" => bare_call(&bare, &url).await,
+                    "raw" => {
+                        let reply = raw.get_community_stats().send().await.expect("raw call");
+                        let envelope = reply.into_inner();
+                        assert_eq!(envelope.code, 0);
+                        std::hint::black_box(envelope.data);
+                    }
                     "page" => {
                         let page = signed_in.list_capabilities().page_size(20).call().await;
                         std::hint::black_box(page.expect("page"));
