@@ -39,6 +39,26 @@ fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Returns the directory cargo builds into, which `CARGO_TARGET_DIR` or a cargo config
+/// may move away from `target/` in the workspace root.
+fn target_dir(cargo: &str) -> Result<PathBuf, String> {
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run {cargo} metadata: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("{cargo} metadata failed: {}", stderr.trim()));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("{cargo} metadata printed invalid JSON: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("{cargo} metadata printed no target_directory"))
+}
+
 /// Runs `program` with `args` in the workspace root and fails unless it exits 0.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ {program} {}", args.join(" "));
@@ -92,7 +112,7 @@ fn test() -> Result<(), String> {
             ],
         )?;
     }
-    let target = root().join("target");
+    let target = target_dir(&cargo)?;
     let target = target.to_string_lossy();
     let manifest = "tests/external-user/Cargo.toml";
     run(

@@ -1,5 +1,6 @@
 //! Checks against real third-party peers (schemathesis, the Python `mcp` package), which
-//! the test command installs itself, pinned, into a virtual environment under `target/`.
+//! the test command installs itself, pinned, into a virtual environment in cargo's target
+//! directory (`target/peers/venv` unless `CARGO_TARGET_DIR` moves it).
 //!
 //! Every `tests/peers/*.sh` script is a check. It runs with the workspace root as its
 //! working directory and these variables set:
@@ -23,7 +24,8 @@ pub(crate) fn run_all(cargo: &str) -> Result<(), String> {
     if scripts.is_empty() {
         return Ok(());
     }
-    let python = install()?;
+    let target = crate::target_dir(cargo)?;
+    let python = install(&target)?;
     run(
         cargo,
         &[
@@ -35,7 +37,7 @@ pub(crate) fn run_all(cargo: &str) -> Result<(), String> {
             "uumit-mock",
         ],
     )?;
-    let mock = root().join("target/debug/uumit-mock");
+    let mock = target.join("debug/uumit-mock");
     for script in scripts {
         let emulator = Emulator::start(&mock)?;
         eprintln!("xtask: peer check {}", script.display());
@@ -80,13 +82,13 @@ fn scripts() -> Result<Vec<PathBuf>, String> {
     Ok(scripts)
 }
 
-/// Creates `target/peers/venv` and installs the pinned requirements into it, unless the
-/// same requirements were installed already. Returns the venv's Python.
-fn install() -> Result<PathBuf, String> {
+/// Creates `peers/venv` in the target directory and installs the pinned requirements
+/// into it, unless the same requirements were installed already. Returns the venv's Python.
+fn install(target: &Path) -> Result<PathBuf, String> {
     let requirements = root().join("tests/peers/requirements.txt");
     let pins = std::fs::read_to_string(&requirements)
         .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
-    let venv = root().join("target/peers/venv");
+    let venv = target.join("peers/venv");
     let python = venv.join("bin/python");
     let stamp = venv.join("installed-requirements.txt");
     if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == pins) && python.exists() {
