@@ -430,6 +430,8 @@ impl A2aClient {
             .idempotency_key
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        // A key the header cannot carry fails here, before anything is sent.
+        crate::transport::idempotency_header(&key)?;
         let resend = if params.resend_after_write {
             Resend::Always
         } else {
@@ -533,7 +535,10 @@ impl A2aClient {
                     tracing::debug!(method, attempt, %error, "retrying JSON-RPC call");
                     tokio::time::sleep(delay).await;
                 }
-                _ => return Err(error.with_attempts(attempt)),
+                _ => {
+                    let key = key.map(str::to_owned);
+                    return Err(error.with_attempts(attempt).with_idempotency_key(key));
+                }
             }
         }
     }
@@ -544,7 +549,15 @@ impl A2aClient {
             .header(ACCEPT, "application/json")
             .build()
             .map_err(build_error)?;
-        let response = self.execute(request).await?;
+        let response = self
+            .client
+            .raw()
+            .client()
+            .execute(request)
+            .await
+            .map_err(|e| {
+                crate::transport::exchange_failure(&e, self.client.base_url()).with_source(e)
+            })?;
         let status = response.status();
         if status != StatusCode::OK {
             return Err(crate::sse::refused(response).await);
@@ -570,8 +583,9 @@ impl A2aClient {
         let mut headers = http::HeaderMap::new();
         self.client.add_credentials(&mut headers);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(key) = key.and_then(|k| HeaderValue::from_str(k).ok()) {
-            headers.insert("idempotency-key", key);
+        if let Some(key) = key {
+            let value = crate::transport::idempotency_header(key)?;
+            headers.insert("idempotency-key", value);
         }
         Ok(self
             .client

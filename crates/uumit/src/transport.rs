@@ -86,7 +86,20 @@ struct Exchange<'a> {
 impl Exchange<'_> {
     async fn run(&self, mut request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
         self.add_credentials(&mut request);
-        let key = self.add_idempotency_key(&mut request);
+        let key = match self.add_idempotency_key(&mut request) {
+            Ok(key) => key,
+            Err(error) => {
+                // Nothing was sent: a retry without the key could charge twice.
+                self.state.record_error(self.finish(error, 0, &None));
+                let url = request.url().clone();
+                return Ok(synthesize(
+                    StatusCode::BAD_REQUEST,
+                    HeaderMap::new(),
+                    Bytes::new(),
+                    url,
+                ));
+            }
+        };
         self.state.record_key(key.clone());
         let policy = self.state.retry_policy(&self.config.retry);
         if let Some(timeout) = self.state.timeout() {
@@ -159,10 +172,11 @@ impl Exchange<'_> {
     /// Picks the call's idempotency key for a mutating request and puts it in the header
     /// and, for operations whose body has the field, in the body's `idempotency_key`.
     /// A key from the call options wins, then one already in the header, then one in the
-    /// body; otherwise a new UUID is made.
-    fn add_idempotency_key(&self, request: &mut reqwest::Request) -> Option<String> {
+    /// body; otherwise a new UUID is made. A key that cannot be sent as it is fails the
+    /// call before anything is sent.
+    fn add_idempotency_key(&self, request: &mut reqwest::Request) -> Result<Option<String>, Error> {
         if !is_mutating(request.method()) {
-            return None;
+            return Ok(None);
         }
         let meta = uumit_api::OperationMeta::find(self.operation);
         let body_field = meta.is_some_and(|m| m.body_idempotency_key);
@@ -183,9 +197,9 @@ impl Exchange<'_> {
             .or(from_header)
             .or(from_body)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        if let Ok(value) = HeaderValue::from_str(&key) {
-            request.headers_mut().insert(IDEMPOTENCY_HEADER, value);
-        }
+        request
+            .headers_mut()
+            .insert(IDEMPOTENCY_HEADER, idempotency_header(&key)?);
         if let Some(serde_json::Value::Object(fields)) = body.as_mut() {
             fields.insert(
                 "idempotency_key".into(),
@@ -195,7 +209,7 @@ impl Exchange<'_> {
                 *request.body_mut() = Some(bytes.into());
             }
         }
-        Some(key)
+        Ok(Some(key))
     }
 
     async fn attempt(&self, request: &reqwest::Request, attempt: u32) -> Attempt {
@@ -266,23 +280,7 @@ impl Exchange<'_> {
     ) -> Attempt {
         let (method, path) = (request.method(), request.url().path());
         tracing::debug!(operation = self.operation, method = %method, path, attempt, duration_ms = started.elapsed().as_millis() as u64, error = %error, "http exchange failed");
-        let (kind, text) = if error.is_timeout() {
-            (ErrorKind::Timeout, "timed out waiting for the server")
-        } else if error.is_connect() {
-            (ErrorKind::Transport, "could not connect to the server")
-        } else {
-            (
-                ErrorKind::Transport,
-                "the connection failed before a complete response arrived",
-            )
-        };
-        let facade = Error::new(
-            kind,
-            format!(
-                "{text} at {}",
-                self.config.base_url.origin().ascii_serialization()
-            ),
-        );
+        let facade = exchange_failure(&error, &self.config.base_url);
         Attempt::Failed(facade, Some(error))
     }
 
@@ -351,6 +349,55 @@ impl Exchange<'_> {
         *request.url_mut() = target;
         Ok(request)
     }
+}
+
+/// Builds the error for a request to `base_url` that failed before a whole response arrived; the
+/// caller attaches `error` as the source.
+pub(crate) fn exchange_failure(error: &reqwest::Error, base_url: &Url) -> Error {
+    let (kind, text) = if error.is_timeout() {
+        (ErrorKind::Timeout, "timed out waiting for the server")
+    } else if error.is_connect() {
+        (ErrorKind::Transport, "could not connect to the server")
+    } else {
+        (
+            ErrorKind::Transport,
+            "the connection failed before a complete response arrived",
+        )
+    };
+    let origin = base_url.origin().ascii_serialization();
+    Error::new(kind, format!("{text} at {origin}"))
+}
+
+/// Maximum length of an idempotency key the platform accepts, in characters.
+pub(crate) const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// Checks an idempotency key and returns it as a header value. The key must be 1 to 128
+/// printable ASCII characters without spaces at either end, because the header carries it
+/// as it is and servers trim the spaces around a header value.
+pub(crate) fn idempotency_header(key: &str) -> Result<HeaderValue, Error> {
+    let fix = "use 1 to 128 printable ASCII characters, such as a UUID or `order-42`";
+    let problem = if key.is_empty() {
+        Some("is empty")
+    } else if !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Some("has a character outside printable ASCII")
+    } else if key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        Some("is longer than 128 characters")
+    } else if key.starts_with(' ') || key.ends_with(' ') {
+        Some("starts or ends with a space")
+    } else {
+        None
+    };
+    let invalid = |problem: &str| {
+        let excerpt: String = key.chars().take(MAX_IDEMPOTENCY_KEY_LEN).collect();
+        Error::new(
+            ErrorKind::InvalidRequest,
+            format!("the idempotency key {excerpt:?} {problem}; {fix}"),
+        )
+    };
+    if let Some(problem) = problem {
+        return Err(invalid(problem));
+    }
+    HeaderValue::from_str(key).map_err(|_| invalid("is not a valid header value"))
 }
 
 fn is_mutating(method: &Method) -> bool {

@@ -147,6 +147,64 @@ async fn retries_reuse_one_idempotency_key() {
 }
 
 #[tokio::test]
+async fn unsendable_idempotency_key_is_rejected() {
+    let (router, seen) = flaky_create(0, unavailable);
+    let client = client(serve(router).await);
+    let long = "k".repeat(129);
+    let cases = [
+        (
+            "order\n42",
+            "\"order\\n42\" has a character outside printable ASCII",
+        ),
+        ("заказ-42", "has a character outside printable ASCII"),
+        ("", "is empty"),
+        (long.as_str(), "is longer than 128 characters"),
+        (" order-42", "starts or ends with a space"),
+    ];
+    for (key, problem) in cases {
+        let options = CallOptions::new().idempotency_key(key);
+        let error = client
+            .create_transaction()
+            .body(create_body())
+            .call_with(options)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{key:?}");
+        assert_eq!(error.attempts(), 0, "{key:?}");
+        assert!(!error.is_retryable(), "{key:?}");
+        assert!(error.to_string().contains(problem), "{error}");
+        assert!(
+            error.to_string().contains("printable ASCII characters"),
+            "{error}"
+        );
+    }
+    let in_body = create_body().idempotency_key("order\t42".to_owned());
+    let error = client
+        .create_transaction()
+        .body(in_body)
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    assert!(seen.all().is_empty(), "a request with a bad key was sent");
+}
+
+#[tokio::test]
+async fn longest_idempotency_key_is_sent() {
+    let (router, seen) = flaky_create(0, unavailable);
+    let client = client(serve(router).await);
+    let key = "k".repeat(128);
+    let reply = client
+        .create_transaction()
+        .body(create_body())
+        .call_with(CallOptions::new().idempotency_key(&key))
+        .await
+        .unwrap();
+    assert_eq!(reply.idempotency_key.as_deref(), Some(key.as_str()));
+    assert_eq!(seen.all()[0].headers["idempotency-key"], key.as_str());
+}
+
+#[tokio::test]
 async fn retries_stop_at_policy_limit() {
     let (router, seen) = flaky_create(10, unavailable);
     let client = client(serve(router).await);

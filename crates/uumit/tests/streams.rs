@@ -456,6 +456,43 @@ fn anonymous(url: &str) -> Client {
 }
 
 #[tokio::test]
+async fn a2a_send_failure_keeps_its_key() {
+    // The server reads the request and closes the connection without a reply, as when the
+    // purchase is made and its reply is lost.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buffer = vec![0u8; 8192];
+        let read = socket.read(&mut buffer).await.unwrap();
+        String::from_utf8_lossy(&buffer[..read]).to_lowercase()
+    });
+    let params = SendParams::new(uuid::Uuid::nil().to_string())
+        .text("please")
+        .idempotency_key("order-7");
+    let error = anonymous(&url).a2a().send(params).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert_eq!(error.idempotency_key(), Some("order-7"));
+    assert_eq!(error.attempts(), 1);
+    let message = error.to_string();
+    assert!(message.contains("before a complete response"), "{message}");
+    assert!(!message.contains("event stream"), "{message}");
+    let request = server.await.unwrap();
+    assert!(request.contains("idempotency-key: order-7"), "{request}");
+}
+
+#[tokio::test]
+async fn a2a_send_rejects_unsendable_key() {
+    // Nothing listens here; the key is rejected before a connection is tried.
+    let client = anonymous("http://127.0.0.1:9");
+    let params = SendParams::new(uuid::Uuid::nil().to_string()).idempotency_key("order\n7");
+    let error = client.a2a().send(params).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(error.attempts(), 0);
+    assert!(error.to_string().contains(r#""order\n7""#), "{error}");
+}
+
+#[tokio::test]
 async fn dropping_stream_closes_connection() {
     let (url, closed) = raw_server(
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n10\r\ndata: 1234567\n\n\r\n",
