@@ -21,7 +21,9 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         && millis.is_finite()
         && millis >= 0.0
     {
-        return Some(Duration::from_secs_f64(millis / 1000.0));
+        // A value too large for a `Duration` is a wait longer than any policy allows.
+        let wait = Duration::try_from_secs_f64(millis / 1000.0).unwrap_or(Duration::MAX);
+        return Some(wait);
     }
     let value = text("retry-after")?;
     if let Ok(seconds) = value.parse::<u64>() {
@@ -72,6 +74,13 @@ mod tests {
         let mut map = HeaderMap::new();
         map.insert(name, HeaderValue::from_str(value).unwrap());
         map
+    }
+
+    #[test]
+    fn huge_retry_after_ms_gives_up() {
+        let wait = retry_after(&headers("retry-after-ms", "1e300"));
+        assert_eq!(wait, Some(Duration::MAX));
+        assert_eq!(delay(&RetryPolicy::default(), 1, wait), None);
     }
 
     #[test]
