@@ -30,7 +30,22 @@ use crate::paging::Paginate;
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: crate::Client,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<OwnedRuntime>,
+}
+
+/// The client's runtime. Tokio panics when a runtime is dropped where blocking is not
+/// allowed, such as inside async code, so there it is shut down in the background.
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Client {
@@ -50,7 +65,7 @@ impl Client {
             })?;
         Ok(Self {
             inner,
-            runtime: Arc::new(runtime),
+            runtime: Arc::new(OwnedRuntime(Some(runtime))),
         })
     }
 
@@ -111,7 +126,11 @@ impl Client {
                 "a blocking call was made inside an async runtime, which would stall it: use uumit::Client and .call().await there",
             ));
         }
-        self.runtime.block_on(future)
+        match &self.runtime.0 {
+            Some(runtime) => runtime.block_on(future),
+            // Only `drop` takes the runtime out, and nothing runs after it.
+            None => Err(Error::config("the blocking client's runtime has shut down")),
+        }
     }
 }
 

@@ -55,3 +55,23 @@ fn blocking_inside_runtime_is_refused() {
     assert_eq!(error.kind(), ErrorKind::Config);
     assert!(error.to_string().contains(".call().await"));
 }
+
+#[test]
+fn dropping_inside_async_code_is_quiet() {
+    let inner = uumit::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let client = uumit::blocking::Client::new(inner).unwrap();
+    let clone = client.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Tokio panics when a runtime is dropped inside async code unless it is shut down in
+    // the background.
+    runtime.block_on(async move {
+        drop(client);
+        drop(clone);
+    });
+}
