@@ -80,16 +80,38 @@ impl From<uumit::Error> for Failure {
         Failure {
             exit,
             message,
-            hint: hint(&error),
+            hint: with_key_hint(&error, hint(&error)),
         }
     }
+}
+
+/// Adds the call's idempotency key to the hint when the platform may have acted on the
+/// call, so that running the command again cannot pay twice.
+fn with_key_hint(error: &uumit::Error, hint: Option<String>) -> Option<String> {
+    let unknown_outcome =
+        error.is_retryable() || matches!(error.kind(), ErrorKind::Transport | ErrorKind::Timeout);
+    let Some(key) = error.idempotency_key().filter(|_| unknown_outcome) else {
+        return hint;
+    };
+    let retry = format!(
+        "the call may have gone through: to retry without paying twice, run the same command with --idempotency-key {key}"
+    );
+    Some(match hint {
+        Some(hint) => format!("{hint}; {retry}"),
+        None => retry,
+    })
 }
 
 /// Formats the error's message on one line, with its code, the fields a validation
 /// error names, and the cause.
 fn describe(error: &uumit::Error) -> String {
     let mut text = error.to_string();
-    if let Some(code) = error.api_code() {
+    if error.kind() == ErrorKind::JsonRpc
+        && let Some(code) = error.code()
+    {
+        let message = error.message().trim_end_matches('.');
+        text = format!("{message} (JSON-RPC code {code})");
+    } else if let Some(code) = error.api_code() {
         let message = error.message().trim_end_matches('.');
         text = format!("{message} (code {}, {})", code.value(), code.description());
     }

@@ -55,6 +55,16 @@ impl Output {
             println!("{text}");
         }
     }
+
+    /// Prints a line that scripts need too, such as an idempotency key: on stdout, or on
+    /// stderr in JSON mode so that stdout keeps only the JSON document.
+    pub(crate) fn keep(self, text: impl std::fmt::Display) {
+        if self.json {
+            eprintln!("{text}");
+        } else {
+            println!("{text}");
+        }
+    }
 }
 
 /// Serializes a generated type into JSON.

@@ -102,7 +102,7 @@ pub(crate) fn options(key: &Option<String>) -> CallOptions {
 pub(crate) fn show_reply<T: Serialize>(out: Output, reply: &Reply<T>, fields: &[&str]) -> Outcome {
     out.show(&reply.data, View::Fields(fields))?;
     if let Some(key) = &reply.idempotency_key {
-        out.note(format!(
+        out.keep(format!(
             "Idempotency-Key {key}: pass --idempotency-key {key} to retry without paying twice"
         ));
     }

@@ -113,6 +113,11 @@ async fn transaction_commands_replay_with_one_key() {
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     snapshot("tx_create", &first);
     let again = fixture.run(&[&create[..], &["--json"]].concat());
+    assert!(
+        again.stderr.contains("Idempotency-Key cli-test-1"),
+        "the key is missing in JSON mode: {}",
+        again.stderr
+    );
     let again: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     let id = again["id"].as_str().unwrap().to_owned();
     assert!(
@@ -130,6 +135,37 @@ async fn transaction_commands_replay_with_one_key() {
     let api = fixture.run(&["api", "get_transaction", "-p", &format!("tx_id={id}")]);
     assert_eq!(api.code, Some(0), "{}", api.stderr);
     assert!(api.stdout.contains("frozen"), "{}", api.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_reply_hint_names_the_key() {
+    // The emulator makes every charge, then closes the connection before the reply.
+    let config = MockConfig {
+        fault: Some("close=after".parse().unwrap()),
+        ..MockConfig::default()
+    };
+    let server = uumit_mock::start(config).await.unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let demo = server.demo_user();
+    let mut command = uumit(config_dir.path());
+    let capability = "00000000-0000-4000-8000-000000000000";
+    command.args([
+        "tx",
+        "create",
+        capability,
+        "--idempotency-key",
+        "cli-lost-1",
+    ]);
+    against(
+        &mut command,
+        &server.base_url(),
+        &demo.api_key,
+        &demo.user_id,
+    );
+    let out = run(&mut command);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let hint = "run the same command with --idempotency-key cli-lost-1";
+    assert!(out.stderr.contains(hint), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -204,6 +240,14 @@ async fn a2a_task_cancelled_then_watched() {
     let last: serde_json::Value =
         serde_json::from_str(watched.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["state"], "canceled");
+
+    let refused = fixture.run(&["a2a", "send", "not-a-uuid"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("(JSON-RPC code -32602)"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
