@@ -42,9 +42,8 @@ fn root() -> PathBuf {
 /// Returns the directory cargo builds into, which `CARGO_TARGET_DIR` or a cargo config
 /// may move away from `target/` in the workspace root.
 fn target_dir(cargo: &str) -> Result<PathBuf, String> {
-    let output = Command::new(cargo)
+    let output = command(cargo)
         .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
-        .current_dir(root())
         .output()
         .map_err(|e| format!("cannot run {cargo} metadata: {e}"))?;
     if !output.status.success() {
@@ -59,12 +58,24 @@ fn target_dir(cargo: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("{cargo} metadata printed no target_directory"))
 }
 
+/// Builds a command for `program` that runs in the workspace root without the caller's `UUMIT_*`
+/// variables, so no test or example picks up a real platform URL or real credentials.
+fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(root());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("UUMIT_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Runs `program` with `args` in the workspace root and fails unless it exits 0.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ {program} {}", args.join(" "));
-    let status = Command::new(program)
+    let status = command(program)
         .args(args)
-        .current_dir(root())
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
     if status.success() {
@@ -145,9 +156,8 @@ const EXAMPLES: &[&str] = &[
 /// Runs a cargo test command, echoing its output, and returns how many tests passed.
 fn run_counting(program: &str, args: &[&str]) -> Result<u64, String> {
     eprintln!("xtask: $ {program} {}", args.join(" "));
-    let output = Command::new(program)
+    let output = command(program)
         .args(args)
-        .current_dir(root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run {program}: {e}"))?;

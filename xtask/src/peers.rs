@@ -14,7 +14,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use crate::{root, run};
 
@@ -47,9 +47,8 @@ pub(crate) fn run_all(cargo: &str) -> Result<(), String> {
             bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let status = Command::new("bash")
+        let status = crate::command("bash")
             .arg(&script)
-            .current_dir(root())
             .env("PEERS_PYTHON", &python)
             .env("PATH", path)
             .env("UUMIT_BASE_URL", &emulator.base_url)
@@ -126,7 +125,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(binary: &Path) -> Result<Self, String> {
-        let mut child = Command::new(binary)
+        let mut child = crate::command(binary)
             .args(["--port", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

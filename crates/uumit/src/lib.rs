@@ -74,7 +74,8 @@
 //! # Lists
 //!
 //! Page-based lists ([`Paginate`]) and the cursor feed ([`Follow`]) are lazy streams of
-//! items or pages:
+//! items or pages. They implement `futures::Stream`, so the combinators of the `futures`
+//! crate (`futures = "0.3"` in your dependencies) apply:
 //!
 //! ```no_run
 //! # use uumit::prelude::*;
