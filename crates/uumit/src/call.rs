@@ -244,7 +244,9 @@ async fn run<'a, O: Operation<'a>>(operation: O, options: CallOptions) -> Result
 /// [`Error`]; a decode failure is decoded again to find the JSON path.
 fn from_raw<'a, O: Operation<'a>>(raw: RawError) -> Error {
     let error = match raw {
-        RawError::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest, message),
+        RawError::InvalidRequest(message) => {
+            Error::new(ErrorKind::InvalidRequest, builder_message(&message))
+        }
         RawError::Transport(e) => {
             Error::new(ErrorKind::Transport, "the request failed").with_source(e)
         }
@@ -265,4 +267,34 @@ fn from_raw<'a, O: Operation<'a>>(raw: RawError) -> Error {
         }
     };
     error.with_operation(O::NAME)
+}
+
+/// Rewrites the generated builder's two messages, which name the parameter but not the
+/// fix: `NAME was not initialized` and ``conversion to `TYPE` for NAME failed[: REASON]``.
+fn builder_message(message: &str) -> String {
+    if let Some(name) = message.strip_suffix(" was not initialized") {
+        return format!(
+            "the required parameter `{name}` is not set: call `.{name}(...)` on the builder before sending"
+        );
+    }
+    let Some(rest) = message.strip_prefix("conversion to `") else {
+        return message.to_owned();
+    };
+    let Some((type_name, tail)) = rest.split_once("` for ") else {
+        return message.to_owned();
+    };
+    let Some((name, reason)) = tail.split_once(" failed") else {
+        return message.to_owned();
+    };
+    // The type is printed from tokens, as in `:: uuid :: Uuid`.
+    let type_name: String = type_name.split_whitespace().collect();
+    let type_name = type_name
+        .trim_start_matches("::")
+        .replace("crate::open_enums::", "uumit::enums::");
+    let fix = match reason.strip_prefix(": ") {
+        Some(reason) => reason.to_owned(),
+        None if type_name.contains("NonZero") => "pass a number greater than 0".to_owned(),
+        None => format!("pass a valid {type_name}"),
+    };
+    format!("the value passed to `.{name}(...)` does not convert to `{type_name}`: {fix}")
 }

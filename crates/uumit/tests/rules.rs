@@ -190,6 +190,31 @@ async fn unsendable_idempotency_key_is_rejected() {
 }
 
 #[tokio::test]
+async fn builder_errors_name_the_parameter_and_fix() {
+    // Nothing is sent, so no server is needed.
+    let client = client(SocketAddr::from(([127, 0, 0, 1], 9)));
+    let missing = client.get_transaction().call().await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::InvalidRequest);
+    let expected = "the required parameter `tx_id` is not set: call `.tx_id(...)`";
+    assert!(missing.to_string().contains(expected), "{missing}");
+
+    let invalid = client
+        .get_transaction()
+        .tx_id("not-a-uuid")
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(invalid.kind(), ErrorKind::InvalidRequest);
+    let expected = "the value passed to `.tx_id(...)` does not convert to `uuid::Uuid`";
+    assert!(invalid.to_string().contains(expected), "{invalid}");
+
+    let zero = client.list_capabilities().page(0).call().await.unwrap_err();
+    let expected =
+        "`.page(...)` does not convert to `std::num::NonZeroU64`: pass a number greater than 0";
+    assert!(zero.to_string().contains(expected), "{zero}");
+}
+
+#[tokio::test]
 async fn longest_idempotency_key_is_sent() {
     let (router, seen) = flaky_create(0, unavailable);
     let client = client(serve(router).await);
