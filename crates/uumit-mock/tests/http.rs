@@ -135,7 +135,13 @@ async fn invalid_body_is_fastapi_422() {
 #[tokio::test]
 async fn invalid_query_and_path_are_422() {
     let emulator = Emulator::start().await;
-    for query in ["page=0", "page_size=101", "page=abc"] {
+    let cases = [
+        ("page=0", "page"),
+        ("page_size=101", "page_size"),
+        ("page=abc", "page"),
+        ("page_size=abc", "page_size"),
+    ];
+    for (query, parameter) in cases {
         let (status, body) = emulator
             .send(
                 emulator.authed(
@@ -147,6 +153,7 @@ async fn invalid_query_and_path_are_422() {
             .await;
         assert_eq!(status, 422, "{query}");
         assert_eq!(body["detail"][0]["loc"][0], "query", "{query}");
+        assert_eq!(body["detail"][0]["loc"][1], parameter, "{query}");
     }
     let (status, body) = emulator
         .send(emulator.authed(emulator.http.get(emulator.url("/api/v1/transactions/123"))))

@@ -5,26 +5,31 @@ use serde_json::json;
 
 use crate::http::Invalid;
 
-/// The paging parameters as sent; validated by [`PageQuery::validate`].
+/// The paging parameters as sent; validated by [`PageQuery::validate`]. They stay text
+/// until then, so that an error names its parameter even when this struct is flattened
+/// into another query (serde loses the path of a flattened field).
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
-    #[serde(default, deserialize_with = "number")]
-    page: Option<i64>,
-    #[serde(default, deserialize_with = "number")]
-    page_size: Option<i64>,
+    #[serde(default)]
+    page: Option<String>,
+    #[serde(default)]
+    page_size: Option<String>,
 }
 
-/// Query values arrive as strings; FastAPI reads them as integers.
-fn number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    let text = Option::<String>::deserialize(deserializer)?;
-    text.map(|t| {
-        t.trim().parse::<i64>().map_err(|_| {
-            serde::de::Error::custom(format!(
-                "Input should be a valid integer, unable to parse string as an integer: {t:?}"
-            ))
-        })
+/// Reads an integer query parameter as FastAPI does, naming it when it is not one.
+fn integer(name: &str, text: Option<&str>, default: i64) -> Result<i64, Invalid> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    text.trim().parse::<i64>().map_err(|_| {
+        Invalid::one(
+            vec![json!("query"), json!(name)],
+            "int_parsing",
+            format!(
+                "Input should be a valid integer, unable to parse string as an integer: {text:?}"
+            ),
+        )
     })
-    .transpose()
 }
 
 /// Valid paging: `page` from 1, `page_size` from 1 to 100.
@@ -36,8 +41,8 @@ pub(crate) struct Page {
 
 impl PageQuery {
     pub(crate) fn validate(&self) -> Result<Page, Invalid> {
-        let page = self.page.unwrap_or(1);
-        let size = self.page_size.unwrap_or(20);
+        let page = integer("page", self.page.as_deref(), 1)?;
+        let size = integer("page_size", self.page_size.as_deref(), 20)?;
         if page < 1 {
             return Err(Invalid::one(
                 vec![json!("query"), json!("page")],
