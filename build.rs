@@ -77,17 +77,26 @@ fn write(dir: &std::path::Path, name: &str, contents: &str) -> Result<(), String
     fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Prints lossy rewrites as cargo warnings: string limits the server enforces anyway as
-/// one summary line, every other rewrite on a line of its own. `cargo xtask spec check`
-/// lists them all.
+/// Prints lossy rewrites as cargo warnings: string limits the server enforces anyway and
+/// examples cut down to one each as a summary line, every other rewrite on a line of its
+/// own. `cargo xtask spec check` lists them all.
 fn report_warnings(warnings: &[uumit_codegen::Diagnostic]) {
     let (limits, others): (Vec<_>, Vec<_>) = warnings
         .iter()
         .partition(|w| w.message.starts_with("dropped string limit"));
+    let (examples, others): (Vec<_>, Vec<_>) = others
+        .into_iter()
+        .partition(|w| w.message.starts_with("kept the first of"));
     if !limits.is_empty() {
         println!(
             "cargo:warning=openapi.json: dropped {} string length or pattern limit(s) so that responses breaking them still decode; `cargo xtask spec check` lists them",
             limits.len()
+        );
+    }
+    if !examples.is_empty() {
+        println!(
+            "cargo:warning=openapi.json: kept only the first example in {} place(s) that list several, as OpenAPI 3.0 allows one; `cargo xtask spec check` lists them",
+            examples.len()
         );
     }
     for warning in others {
