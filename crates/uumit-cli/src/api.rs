@@ -75,7 +75,11 @@ fn list(session: &Session) -> Outcome {
     session.out.show(
         &rows,
         View::Table(&["operation", "method", "path", "parameters"]),
-    )
+    )?;
+    session.out.note(
+        "\nPass each parameter as -p NAME=VALUE and a body as --body JSON or --body @FILE, as in\n`uumit api get_transaction -p tx_id=UUID`.",
+    );
+    Ok(())
 }
 
 /// Formats the parameters of an operation the way `--param` takes them: `name=` when required,
