@@ -8,12 +8,17 @@
 //! round. Python's side is `bench/httpx_rounds.py`, run by `BENCH_PYTHON` (default
 //! `target/bench-venv/bin/python`, made by `bench/vs-httpx.sh`).
 //!
+//! Each runtime also runs a bare reqwest + serde client on the same calls (the typed
+//! envelope, decoded from the body), which shows what reqwest and serde cost alone
+//! against the same Python round.
+//!
 //! `bench/vs-httpx.sh` (see bench/README.md)
 
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
 
 use cpu_time::ProcessTime;
 use futures::StreamExt;
@@ -40,47 +45,60 @@ fn main() {
         .unwrap_or(ROUNDS);
     let server = start_emulator();
     let mut python = Python::start(&server);
-    // One client per runtime: a pooled connection belongs to the runtime that opened it.
+    // Clients per runtime: a pooled connection belongs to the runtime that opened it.
     let runtimes = runtimes().map(|(flavor, runtime)| {
-        let client = runtime.block_on(async {
-            uumit::Client::builder()
+        let clients = runtime.block_on(async {
+            let facade = uumit::Client::builder()
                 .base_url(&server.base_url)
                 .credentials(&server.api_key, &server.user_id)
                 .build()
-                .expect("client")
+                .expect("client");
+            (facade, Bare::new(&server))
         });
-        (flavor, runtime, client)
+        (flavor, runtime, clients)
     });
     for (operation, width, calls) in WORKLOADS {
         python.round(operation, width, calls.min(400));
-        for (_, runtime, client) in &runtimes {
-            runtime.block_on(measure(client, operation, width, calls.min(400)));
+        for (_, runtime, (facade, bare)) in &runtimes {
+            runtime.block_on(measure(operation, width, calls.min(400), |op| {
+                call(facade, op)
+            }));
+            runtime.block_on(measure(operation, width, calls.min(400), |op| {
+                bare.call(op)
+            }));
         }
         let mut theirs = Vec::new();
-        let mut ours = vec![Vec::new(); runtimes.len()];
-        let mut ratios = vec![Vec::new(); runtimes.len()];
+        // Per runtime: the facade's and the bare client's costs and ratios.
+        let mut ours = vec![[Vec::new(), Vec::new()]; runtimes.len()];
+        let mut ratios = vec![[Vec::new(), Vec::new()]; runtimes.len()];
         for _ in 0..rounds {
             let peer = python.round(operation, width, calls);
             theirs.push(peer);
-            for (index, (_, runtime, client)) in runtimes.iter().enumerate() {
-                let own = runtime.block_on(measure(client, operation, width, calls));
-                ratios[index].push(own / peer);
-                ours[index].push(own);
+            for (index, (_, runtime, (facade, bare))) in runtimes.iter().enumerate() {
+                let own = runtime.block_on(measure(operation, width, calls, |op| call(facade, op)));
+                let plain = runtime.block_on(measure(operation, width, calls, |op| bare.call(op)));
+                for (side, cost) in [own, plain].into_iter().enumerate() {
+                    ratios[index][side].push(cost / peer);
+                    ours[index][side].push(cost);
+                }
             }
         }
         for (index, (flavor, _, _)) in runtimes.iter().enumerate() {
-            let sample = Sample {
-                flavor,
-                operation,
-                width,
-                calls,
-            };
-            report(
-                &sample,
-                &mut ours[index],
-                &mut theirs.clone(),
-                &mut ratios[index],
-            );
+            for (side, client) in ["uumit", "bare reqwest + serde"].into_iter().enumerate() {
+                let sample = Sample {
+                    client,
+                    flavor,
+                    operation,
+                    width,
+                    calls,
+                };
+                report(
+                    &sample,
+                    &mut ours[index][side],
+                    &mut theirs.clone(),
+                    &mut ratios[index][side],
+                );
+            }
         }
     }
     drop(python);
@@ -88,10 +106,14 @@ fn main() {
 }
 
 /// CPU time of this process per call, in microseconds, over one round.
-async fn measure(client: &uumit::Client, operation: &str, width: usize, calls: usize) -> f64 {
+async fn measure<'a, F, Fut>(operation: &'a str, width: usize, calls: usize, call: F) -> f64
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let started = ProcessTime::now();
     futures::stream::iter(0..calls)
-        .for_each_concurrent(width, |_| call(client, operation))
+        .for_each_concurrent(width, |_| call(operation))
         .await;
     started.elapsed().as_secs_f64() * 1e6 / calls as f64
 }
@@ -112,8 +134,69 @@ async fn call(client: &uumit::Client, operation: &str) {
     }
 }
 
-/// One line of the report: which runtime, operation, concurrency and round size.
+/// What a Rust client that skips the facade does: GET with the credentials, read the
+/// body, decode the typed envelope, check the code.
+struct Bare {
+    client: reqwest::Client,
+    stats_url: String,
+    page_url: String,
+    api_key: String,
+    user_id: String,
+}
+
+impl Bare {
+    fn new(server: &Emulator) -> Self {
+        // The facade's default timeouts, so that both pay for reqwest's timer.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("bare client");
+        Self {
+            client,
+            stats_url: format!("{}/api/v1/public/community-stats", server.base_url),
+            page_url: format!(
+                "{}/api/v1/capabilities?page=1&page_size=20",
+                server.base_url
+            ),
+            api_key: server.api_key.clone(),
+            user_id: server.user_id.clone(),
+        }
+    }
+
+    async fn call(&self, operation: &str) {
+        if operation == "stats" {
+            let bytes = self.get(&self.stats_url).await;
+            let envelope: uumit::types::CommunityStatsResponse =
+                serde_json::from_slice(&bytes).expect("decode stats");
+            assert_eq!(envelope.code, 0);
+            std::hint::black_box(envelope.data);
+        } else {
+            let bytes = self.get(&self.page_url).await;
+            let envelope: uumit::types::CapabilityOutPageResponse =
+                serde_json::from_slice(&bytes).expect("decode page");
+            assert_eq!(envelope.code, 0);
+            std::hint::black_box(envelope.data);
+        }
+    }
+
+    async fn get(&self, url: &str) -> bytes::Bytes {
+        self.client
+            .get(url)
+            .header("x-api-key", &self.api_key)
+            .header("x-platform-user-id", &self.user_id)
+            .send()
+            .await
+            .expect("send")
+            .bytes()
+            .await
+            .expect("body")
+    }
+}
+
+/// One line of the report: which client and runtime, operation, concurrency and round size.
 struct Sample<'a> {
+    client: &'a str,
     flavor: &'a str,
     operation: &'a str,
     width: usize,
@@ -122,6 +205,7 @@ struct Sample<'a> {
 
 fn report(sample: &Sample<'_>, ours: &mut [f64], theirs: &mut [f64], ratios: &mut [f64]) {
     let Sample {
+        client,
         flavor,
         operation,
         width,
@@ -132,7 +216,7 @@ fn report(sample: &Sample<'_>, ours: &mut [f64], theirs: &mut [f64], ratios: &mu
     let (peer, peer_min, peer_max) = summary(theirs);
     let (ratio, low, high) = summary(ratios);
     println!(
-        "{operation} concurrency {width:>2}, {flavor}: uumit {own:.1} µs CPU/call ({own_min:.1}–{own_max:.1}), httpx {peer:.1} µs ({peer_min:.1}–{peer_max:.1}); ratio median {ratio:.4} (min {low:.4}, max {high:.4}) over {rounds} paired rounds of {calls} calls"
+        "{operation} concurrency {width:>2}, {flavor}: {client} {own:.1} µs CPU/call ({own_min:.1}–{own_max:.1}), httpx {peer:.1} µs ({peer_min:.1}–{peer_max:.1}); ratio median {ratio:.4} (min {low:.4}, max {high:.4}) over {rounds} paired rounds of {calls} calls"
     );
 }
 
