@@ -181,11 +181,12 @@ impl Exchange<'_> {
         let meta = uumit_api::OperationMeta::find(self.operation);
         let body_field = meta.is_some_and(|m| m.body_idempotency_key);
         let mut body = body_field.then(|| json_body(request)).flatten();
+        // Lossy, so that a header that is not ASCII text fails the check below instead of
+        // being replaced by a new key.
         let from_header = request
             .headers()
             .get(&IDEMPOTENCY_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let from_body = body
             .as_ref()
             .and_then(|b| b.get("idempotency_key"))

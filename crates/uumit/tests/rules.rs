@@ -178,6 +178,15 @@ async fn unsendable_idempotency_key_is_rejected() {
             "{error}"
         );
     }
+    let in_header = client
+        .create_transaction()
+        .idempotency_key("заказ-42")
+        .body(create_body())
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(in_header.kind(), ErrorKind::InvalidRequest);
+    assert!(in_header.to_string().contains("заказ-42"), "{in_header}");
     let in_body = create_body().idempotency_key("order\t42".to_owned());
     let error = client
         .create_transaction()
