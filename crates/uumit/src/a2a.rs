@@ -522,7 +522,14 @@ impl A2aClient {
         loop {
             attempt += 1;
             let error = match self.attempt(&body, &id, key).await {
-                Ok(result) => return decode_result(result, method),
+                Ok(result) => {
+                    // A reply that does not decode may follow a purchase, so its error
+                    // keeps the key too.
+                    return decode_result(result, method).map_err(|error| {
+                        let key = key.map(str::to_owned);
+                        error.with_attempts(attempt).with_idempotency_key(key)
+                    });
+                }
                 Err(error) => error,
             };
             let may_resend = match resend {
@@ -559,6 +566,16 @@ impl A2aClient {
                 crate::transport::exchange_failure(&e, self.client.base_url()).with_source(e)
             })?;
         let status = response.status();
+        if status.is_success() && status != StatusCode::OK {
+            let body = crate::sse::read_limited(response).await;
+            let message = format!(
+                "unexpected HTTP {} for a JSON-RPC call, which expects 200",
+                status.as_u16()
+            );
+            return Err(Error::new(ErrorKind::Http, message)
+                .with_status(status)
+                .with_body(&body));
+        }
         if status != StatusCode::OK {
             return Err(crate::sse::refused(response).await);
         }

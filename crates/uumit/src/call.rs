@@ -277,6 +277,12 @@ fn builder_message(message: &str) -> String {
             "the required parameter `{name}` is not set: call `.{name}(...)` on the builder before sending"
         );
     }
+    // A body builder that was never given one of its required fields.
+    if let Some(field) = message.strip_prefix("no value supplied for ") {
+        return format!(
+            "the body is missing its required field `{field}`: set it on the body builder passed to `.body(...)`"
+        );
+    }
     let Some(rest) = message.strip_prefix("conversion to `") else {
         return message.to_owned();
     };

@@ -29,6 +29,10 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
+    // Digits too many for a u64 are a wait longer than any policy allows.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::MAX);
+    }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(
         date.duration_since(SystemTime::now())
@@ -74,6 +78,13 @@ mod tests {
         let mut map = HeaderMap::new();
         map.insert(name, HeaderValue::from_str(value).unwrap());
         map
+    }
+
+    #[test]
+    fn retry_after_beyond_u64_gives_up() {
+        let wait = retry_after(&headers("retry-after", "99999999999999999999"));
+        assert_eq!(wait, Some(Duration::MAX));
+        assert_eq!(delay(&RetryPolicy::default(), 1, wait), None);
     }
 
     #[test]

@@ -217,6 +217,10 @@ async fn builder_errors_name_the_parameter_and_fix() {
     let expected = "the value passed to `.tx_id(...)` does not convert to `uuid::Uuid`";
     assert!(invalid.to_string().contains(expected), "{invalid}");
 
+    let no_body = client.create_transaction().call().await.unwrap_err();
+    let expected = "the body is missing its required field `capability_id`";
+    assert!(no_body.to_string().contains(expected), "{no_body}");
+
     let zero = client.list_capabilities().page(0).call().await.unwrap_err();
     let expected =
         "`.page(...)` does not convert to `std::num::NonZeroU64`: pass a number greater than 0";

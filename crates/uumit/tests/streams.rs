@@ -481,6 +481,49 @@ async fn a2a_send_failure_keeps_its_key() {
     assert!(request.contains("idempotency-key: order-7"), "{request}");
 }
 
+/// A server on loopback that answers one request with `head` and a JSON `body`.
+async fn one_reply(head: &'static str, body: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buffer = vec![0u8; 8192];
+        let _ = socket.read(&mut buffer).await.unwrap();
+        let reply = format!(
+            "{head}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(reply.as_bytes()).await.unwrap();
+    });
+    url
+}
+
+#[tokio::test]
+async fn a2a_send_odd_replies_keep_the_key() {
+    let params = || {
+        SendParams::new(uuid::Uuid::nil().to_string())
+            .text("please")
+            .idempotency_key("order-8")
+    };
+    // The id the client derives from the key, so the reply matches the request.
+    let shapeless = r#"{"jsonrpc":"2.0","id":"tasks/send:order-8","result":{"weird":1}}"#;
+    let url = one_reply("HTTP/1.1 200 OK", shapeless.to_owned()).await;
+    let error = anonymous(&url).a2a().send(params()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+    assert_eq!(error.idempotency_key(), Some("order-8"));
+    assert_eq!(error.attempts(), 1);
+
+    let url = one_reply("HTTP/1.1 201 Created", "{}".to_owned()).await;
+    let error = anonymous(&url).a2a().send(params()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Http);
+    assert_eq!(error.idempotency_key(), Some("order-8"));
+    let message = error.to_string();
+    assert!(
+        message.contains("HTTP 201 for a JSON-RPC call"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn a2a_send_rejects_unsendable_key() {
     // Nothing listens here; the key is rejected before a connection is tried.
