@@ -61,10 +61,11 @@ pub(crate) async fn a2a(session: &Session, command: A2aCommand) -> Outcome {
             if let Some(text) = text {
                 params = params.text(text);
             }
-            if let Some(key) = idempotency_key {
-                params = params.idempotency_key(key);
-            }
-            client.send(params).await?
+            // The key is made here rather than by the client, so it can be shown.
+            let key = idempotency_key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let task = client.send(params.idempotency_key(&key)).await?;
+            out.keep(crate::rest::key_notice(&key));
+            task
         }
         A2aCommand::Get { id } => client.get(&id).await?,
         A2aCommand::Cancel { id } => client.cancel(&id).await?,

@@ -47,6 +47,9 @@ pub(crate) async fn api(session: &Session, args: ApiArgs) -> Outcome {
         options = options.idempotency_key(key);
     }
     let reply = client.send(request, options).await?;
+    if let Some(key) = &reply.idempotency_key {
+        session.out.keep(crate::rest::key_notice(key));
+    }
     if reply.data.is_object() && reply.data.get("items").is_some() {
         return session.out.show(&reply.data, View::Table(&[]));
     }

@@ -85,6 +85,16 @@ impl From<uumit::Error> for Failure {
     }
 }
 
+/// Quotes `text` for a POSIX shell unless it is made only of characters that need no
+/// quoting, so that a key printed in a hint can be pasted back as it is.
+pub(crate) fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/@+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_owned();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
 /// Adds the call's idempotency key to the hint when the platform may have acted on the
 /// call, so that running the command again cannot pay twice.
 fn with_key_hint(error: &uumit::Error, hint: Option<String>) -> Option<String> {
@@ -93,8 +103,9 @@ fn with_key_hint(error: &uumit::Error, hint: Option<String>) -> Option<String> {
     let Some(key) = error.idempotency_key().filter(|_| unknown_outcome) else {
         return hint;
     };
+    let word = shell_word(key);
     let retry = format!(
-        "the call may have gone through: to retry without paying twice, run the same command with --idempotency-key {key}"
+        "the call may have gone through: to retry without paying twice, run the same command with --idempotency-key {word}"
     );
     Some(match hint {
         Some(hint) => format!("{hint}; {retry}"),
@@ -179,4 +190,17 @@ fn server_side(request_id: &str) -> String {
 pub(crate) fn method(name: &str) -> Outcome<Method> {
     name.parse::<Method>()
         .map_err(|_| Failure::call(format!("the spec names an unknown HTTP method {name:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_word_quotes_only_when_needed() {
+        assert_eq!(shell_word("order-42"), "order-42");
+        assert_eq!(shell_word("my order; rm -rf x"), "'my order; rm -rf x'");
+        assert_eq!(shell_word("it's $HOME"), r"'it'\''s $HOME'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -98,13 +98,17 @@ pub(crate) fn options(key: &Option<String>) -> CallOptions {
     }
 }
 
+/// Formats the line that gives a mutating call's idempotency key and how to reuse it.
+pub(crate) fn key_notice(key: &str) -> String {
+    let word = crate::failure::shell_word(key);
+    format!("Idempotency-Key {key}: pass --idempotency-key {word} to retry without paying twice")
+}
+
 /// Shows a mutating call's result and the key that makes a retry safe.
 pub(crate) fn show_reply<T: Serialize>(out: Output, reply: &Reply<T>, fields: &[&str]) -> Outcome {
     out.show(&reply.data, View::Fields(fields))?;
     if let Some(key) = &reply.idempotency_key {
-        out.keep(format!(
-            "Idempotency-Key {key}: pass --idempotency-key {key} to retry without paying twice"
-        ));
+        out.keep(key_notice(key));
     }
     Ok(())
 }
@@ -215,6 +219,9 @@ pub(crate) enum CapabilitiesCommand {
         /// The body: JSON, or @FILE to read it from a file
         #[arg(long, value_name = "JSON|@FILE")]
         body: String,
+        /// Key that makes a retry of this call free [default: a new UUID]
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Calls a per-use capability and pays its price
     Invoke {
@@ -262,13 +269,16 @@ pub(crate) async fn capabilities(session: &Session, command: CapabilitiesCommand
             let capability = client.get_capability().cap_id(id).call().await?;
             out.show(&capability, View::Fields(CAPABILITY_FIELDS))
         }
-        CapabilitiesCommand::Create { body } => {
+        CapabilitiesCommand::Create {
+            body,
+            idempotency_key,
+        } => {
             let body: types::CapabilityCreate = read_body(&body, "--body")?;
             let client = session.client()?;
             let reply = client
                 .create_capability()
                 .body(body)
-                .call_with(CallOptions::new())
+                .call_with(options(&idempotency_key))
                 .await?;
             show_reply(out, &reply, CAPABILITY_FIELDS)
         }

@@ -55,6 +55,9 @@ pub(crate) enum TasksCommand {
         /// The body: JSON, or @FILE to read it from a file
         #[arg(long, value_name = "JSON|@FILE")]
         body: String,
+        /// Key that makes a retry of this call free [default: a new UUID]
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
     },
     /// Closes one of your tasks
     Close(TaskStep),
@@ -198,12 +201,15 @@ async fn authenticated(session: &Session, command: TasksCommand) -> Outcome {
             let task = client.get_task().task_id(id).call().await?;
             return out.show(&task, View::Fields(TASK_FIELDS));
         }
-        TasksCommand::Create { body } => {
+        TasksCommand::Create {
+            body,
+            idempotency_key,
+        } => {
             let body: types::TaskCreate = read_body(&body, "--body")?;
             client
                 .create_task()
                 .body(body)
-                .call_with(options(&None))
+                .call_with(options(&idempotency_key))
                 .await?
         }
         TasksCommand::Close(s) => {

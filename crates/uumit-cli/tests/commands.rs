@@ -154,7 +154,7 @@ async fn lost_reply_hint_names_the_key() {
         "create",
         capability,
         "--idempotency-key",
-        "cli-lost-1",
+        "cli lost; 1",
     ]);
     against(
         &mut command,
@@ -164,7 +164,8 @@ async fn lost_reply_hint_names_the_key() {
     );
     let out = run(&mut command);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
-    let hint = "run the same command with --idempotency-key cli-lost-1";
+    // Quoted, so that the hint can be pasted into a shell as it is.
+    let hint = "run the same command with --idempotency-key 'cli lost; 1'";
     assert!(out.stderr.contains(hint), "{}", out.stderr);
 }
 
@@ -223,6 +224,7 @@ async fn a2a_task_cancelled_then_watched() {
 
     let sent = fixture.run(&["a2a", "send", &capability, "--json"]);
     assert_eq!(sent.code, Some(0), "{}", sent.stderr);
+    assert!(sent.stderr.contains("Idempotency-Key "), "{}", sent.stderr);
     let task: serde_json::Value = serde_json::from_str(&sent.stdout).unwrap();
     assert_eq!(task["state"], "submitted");
     let id = task["id"].as_str().unwrap().to_owned();
