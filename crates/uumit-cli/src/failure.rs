@@ -175,6 +175,9 @@ fn without_code(kind: ErrorKind) -> Option<String> {
 
 fn rate_limited(error: &uumit::Error) -> String {
     match error.retry_after() {
+        Some(delay) if delay.as_secs() > 86_400 => {
+            "rate limited: the server asks for a wait of more than a day".to_owned()
+        }
         Some(delay) => format!("rate limited: wait {} s and try again", delay.as_secs()),
         None => "rate limited: wait a minute and try again".to_owned(),
     }
