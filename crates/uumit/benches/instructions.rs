@@ -2,7 +2,7 @@
 //!
 //! Timing on these shared virtual machines drifts by more than the facade's overhead, so
 //! `bench/instructions.sh` runs this bench under `valgrind --tool=callgrind` at two call
-//! counts and reports the instructions per call: the difference between the two runs
+//! counts. It reports the instructions per call as the difference between the two runs
 //! divided by the difference in calls, which cancels the start-up work. Callgrind counts
 //! user-space instructions only; the kernel's share (socket reads and writes, epoll) is
 //! the same for every client and is left out.
@@ -16,8 +16,6 @@
 //! `bench/instructions.sh` (see bench/README.md)
 
 mod support;
-
-use std::time::Duration;
 
 use futures::StreamExt;
 use uumit::prelude::*;
@@ -51,11 +49,7 @@ fn main() {
             .credentials(&server.api_key, &server.user_id)
             .build()
             .expect("client with credentials");
-        let bare = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .expect("bare client");
+        let bare = support::bare_client();
         let raw = uumit_api::Client::new_with_client(
             &server.base_url,
             bare.clone(),
@@ -65,7 +59,7 @@ fn main() {
         futures::stream::iter(0..calls)
             .for_each_concurrent(CONCURRENCY, |_| async {
                 match client.as_str() {
-                    "bare" => bare_call(&bare, &url).await,
+                    "bare" => support::bare_stats_call(&bare, &url).await,
                     "raw" => {
                         let reply = raw.get_community_stats().send().await.expect("raw call");
                         let envelope = reply.into_inner();
@@ -85,21 +79,4 @@ fn main() {
             .await;
     });
     println!("{client}: {calls} calls");
-}
-
-/// The bare client of the overhead bench: GET, read the body, decode the typed envelope,
-/// check the code.
-async fn bare_call(client: &reqwest::Client, url: &str) {
-    let bytes = client
-        .get(url)
-        .send()
-        .await
-        .expect("send")
-        .bytes()
-        .await
-        .expect("body");
-    let envelope: uumit::types::CommunityStatsResponse =
-        serde_json::from_slice(&bytes).expect("decode");
-    assert_eq!(envelope.code, 0);
-    std::hint::black_box(envelope.data);
 }

@@ -10,8 +10,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use cpu_time::ProcessTime;
 use futures::StreamExt;
 use uumit::prelude::*;
@@ -43,19 +41,14 @@ async fn compare(flavor: &str, base_url: &str) {
         .base_url(base_url)
         .build()
         .expect("client");
-    // The same timeouts as the facade's defaults, so only the facade's own work differs.
-    let bare = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .expect("bare client");
+    let bare = support::bare_client();
     let url = format!("{base_url}/api/v1/public/community-stats");
     warm_up(&facade, &bare, &url).await;
     for concurrency in [1, CONCURRENCY] {
         let mut ratios = Vec::new();
         let (mut facade_costs, mut bare_costs) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
-            let bare_cost = measure(concurrency, || bare_call(&bare, &url)).await;
+            let bare_cost = measure(concurrency, || support::bare_stats_call(&bare, &url)).await;
             let facade_cost = measure(concurrency, || facade_call(&facade)).await;
             ratios.push(facade_cost / bare_cost);
             facade_costs.push(facade_cost);
@@ -93,27 +86,10 @@ async fn facade_call(client: &uumit::Client) {
     std::hint::black_box(stats);
 }
 
-/// What a careful hand-written client does: GET, read the body, decode the typed
-/// envelope, check the code.
-async fn bare_call(client: &reqwest::Client, url: &str) {
-    let bytes = client
-        .get(url)
-        .send()
-        .await
-        .expect("send")
-        .bytes()
-        .await
-        .expect("body");
-    let envelope: uumit::types::CommunityStatsResponse =
-        serde_json::from_slice(&bytes).expect("decode");
-    assert_eq!(envelope.code, 0);
-    std::hint::black_box(envelope.data);
-}
-
 async fn warm_up(facade: &uumit::Client, bare: &reqwest::Client, url: &str) {
     for _ in 0..200 {
         facade_call(facade).await;
-        bare_call(bare, url).await;
+        support::bare_stats_call(bare, url).await;
     }
 }
 

@@ -18,7 +18,6 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::Duration;
 
 use cpu_time::ProcessTime;
 use futures::StreamExt;
@@ -134,8 +133,8 @@ async fn call(client: &uumit::Client, operation: &str) {
     }
 }
 
-/// What a Rust client that skips the facade does: GET with the credentials, read the
-/// body, decode the typed envelope, check the code.
+/// A Rust client that skips the facade: GET with the credentials, read the body, decode
+/// the typed envelope, check the code.
 struct Bare {
     client: reqwest::Client,
     stats_url: String,
@@ -146,12 +145,7 @@ struct Bare {
 
 impl Bare {
     fn new(server: &Emulator) -> Self {
-        // The facade's default timeouts, so that both pay for reqwest's timer.
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .expect("bare client");
+        let client = support::bare_client();
         Self {
             client,
             stats_url: format!("{}/api/v1/public/community-stats", server.base_url),

@@ -183,3 +183,30 @@ pub fn process_cpu_seconds(pid: u32) -> f64 {
     };
     (ticks(11) + ticks(12)) as f64 / 100.0
 }
+
+/// Builds the bare reqwest client of the comparisons, with the facade's default timeouts
+/// so that both pay for reqwest's timer.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .expect("bare client")
+}
+
+/// Makes the bare client's community-stats call, as a careful hand-written client does:
+/// GET, read the body, decode the typed envelope, check the code.
+pub async fn bare_stats_call(client: &reqwest::Client, url: &str) {
+    let bytes = client
+        .get(url)
+        .send()
+        .await
+        .expect("send")
+        .bytes()
+        .await
+        .expect("body");
+    let envelope: uumit::types::CommunityStatsResponse =
+        serde_json::from_slice(&bytes).expect("decode");
+    assert_eq!(envelope.code, 0);
+    std::hint::black_box(envelope.data);
+}
