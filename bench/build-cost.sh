@@ -3,7 +3,7 @@
 # build of the same crate without the build step, in fresh target directories under /tmp,
 # taking turns for ROUNDS rounds (default 3). The crate without the build step is a copy
 # of the workspace at HEAD whose root package has the generated files checked in under
-# src/generated, and no build.rs or build dependencies, so both builds compile the same
+# src/generated, and no build.rs or build dependencies. So both builds compile the same
 # runtime dependencies and the same generated code. Then the build script's own run time
 # (from cargo's --timings data), a no-op rebuild, the rebuild after `touch openapi.json`
 # and the rebuild after a real edit of the spec (a changed description, put back after).

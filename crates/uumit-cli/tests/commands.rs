@@ -243,12 +243,12 @@ async fn a2a_task_cancelled_then_watched() {
         serde_json::from_str(watched.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["state"], "canceled");
 
-    let refused = fixture.run(&["a2a", "send", "not-a-uuid"]);
-    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    let rejected = fixture.run(&["a2a", "send", "not-a-uuid"]);
+    assert_eq!(rejected.code, Some(1), "{}", rejected.stderr);
     assert!(
-        refused.stderr.contains("(JSON-RPC code -32602)"),
+        rejected.stderr.contains("(JSON-RPC code -32602)"),
         "{}",
-        refused.stderr
+        rejected.stderr
     );
 }
 

@@ -351,9 +351,11 @@ async fn list_shows_a_listing_as_last_changed() {
             .find(|c| c["id"] == id.as_str())
             .map(|c| c["title"].clone())
     };
+
     // The first page lists the new listing (newest first) and keeps its JSON.
     let before = emulator.get(&demo, "/api/v1/capabilities").await;
     assert_eq!(listed_title(&before), Some(json!("Emulated listing")));
+
     let path = format!("/api/v1/capabilities/{id}");
     let update = emulator
         .request(&demo, Method::PUT, &path)
@@ -369,9 +371,10 @@ async fn list_shows_a_listing_as_last_changed() {
         .find(|c| c["id"] == id.as_str())
         .unwrap();
     assert_eq!(item["price_ut"], "5.25");
+
     emulator
         .send(emulator.request(&demo, Method::DELETE, &path))
         .await;
-    let gone = emulator.get(&demo, "/api/v1/capabilities").await;
-    assert_eq!(listed_title(&gone), None);
+    let after_delete = emulator.get(&demo, "/api/v1/capabilities").await;
+    assert_eq!(listed_title(&after_delete), None);
 }

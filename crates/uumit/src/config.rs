@@ -202,7 +202,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The maximum number of REST calls in flight at once over this client and its
+    /// Sets the maximum number of REST calls in flight at once over this client and its
     /// clones: the generated operations and [`Client::send`](crate::Client::send).
     /// Further calls wait for a free slot. Default 100.
     ///

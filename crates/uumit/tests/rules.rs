@@ -150,6 +150,7 @@ async fn retries_reuse_one_idempotency_key() {
 async fn unsendable_idempotency_key_is_rejected() {
     let (router, seen) = flaky_create(0, unavailable);
     let client = client(serve(router).await);
+
     let long = "k".repeat(129);
     let cases = [
         (
@@ -178,6 +179,7 @@ async fn unsendable_idempotency_key_is_rejected() {
             "{error}"
         );
     }
+
     let in_header = client
         .create_transaction()
         .idempotency_key("заказ-42")
@@ -187,6 +189,7 @@ async fn unsendable_idempotency_key_is_rejected() {
         .unwrap_err();
     assert_eq!(in_header.kind(), ErrorKind::InvalidRequest);
     assert!(in_header.to_string().contains("заказ-42"), "{in_header}");
+
     let in_body = create_body().idempotency_key("order\t42".to_owned());
     let error = client
         .create_transaction()

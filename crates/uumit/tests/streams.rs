@@ -481,7 +481,7 @@ async fn a2a_send_failure_keeps_its_key() {
     assert!(request.contains("idempotency-key: order-7"), "{request}");
 }
 
-/// A server on loopback that answers one request with `head` and a JSON `body`.
+/// Starts a loopback server that replies to one request with `head` and a JSON `body`.
 async fn one_reply(head: &'static str, body: String) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

@@ -58,8 +58,8 @@ impl Serialize for RawJson {
 }
 
 impl Capability {
-    /// The listing as `CapabilityOut` JSON, serialized once and then reused by every
-    /// page that lists it until the listing changes.
+    /// Returns the listing as `CapabilityOut` JSON, serialized once and then reused by
+    /// every page that lists it until the listing changes.
     pub(crate) fn json(&self) -> RawJson {
         self.json
             .0
